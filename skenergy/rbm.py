@@ -1,0 +1,1086 @@
+"""Restricted Boltzmann machines with Bernoulli or Gaussian visible units."""
+
+import copy
+import time
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils import gen_even_slices
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._activations import log_logistic, logistic, softplus
+from ._optim import learning_rate_at, momentum_at, momentum_step
+from ._partition import (
+    MAX_AUTO_EXACT_UNITS,
+    annealed_importance_sampling,
+    check_enumerable,
+    exact_log_partition,
+)
+from ._sampling import ais_betas, make_generator, sample_bernoulli, sample_gaussian
+from ._validation import check_unit_interval
+
+_LOG_2PI = np.log(2 * np.pi)
+#: Rows of training (and held-out) data on which the learning curves are measured.
+_MONITOR_ROWS = 500
+#: Visible base rates are clipped into [eps, 1 - eps] before taking log-odds.
+_BASE_RATE_EPS = 1e-3
+
+
+class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Restricted Boltzmann machine trained by contrastive divergence.
+
+    A bipartite energy model over visible units ``v`` and binary hidden units ``h``::
+
+        bernoulli visible:  E(v, h) = -b'v - c'h - v'Wh
+        gaussian visible:   E(v, h) = |v - b|^2 / 2 - c'h - v'Wh
+
+    trained by stochastic gradient ascent on the log-likelihood, with the model
+    expectation estimated by CD-k (chains restarted at the data) or PCD-k
+    (persistent chains, Tieleman 2008). Gaussian visible units have unit variance
+    on data that the model standardises itself (``mean_``, ``scale_``), so raw
+    real-valued features can be passed as they are.
+
+    Parameters
+    ----------
+    n_components : int, default=256
+        Number of binary hidden units.
+
+    visible : {"bernoulli", "gaussian"}, default="bernoulli"
+        Type of the visible units. Bernoulli units take values in [0, 1]
+        (binary data, or grey levels read as probabilities); Gaussian units
+        take any real values.
+
+    method : {"pcd", "cd"}, default="pcd"
+        ``"pcd"``: persistent chains carried across updates; ``"cd"``: chains
+        restarted at each minibatch.
+
+    k : int, default=1
+        Gibbs steps per update of the negative chains (the k of CD-k and PCD-k).
+
+    learning_rate : float, default=0.01
+        Step size of the gradient ascent on the mean log-likelihood of a
+        minibatch. With momentum 0.9 the effective step is ten times larger.
+        Gaussian visible units usually want a learning rate 5 to 10 times smaller.
+
+    learning_rate_schedule : {"linear", "constant"}, default="linear"
+        ``"linear"`` decays the learning rate to zero over the ``max_iter`` epochs
+        of ``fit``, which lets persistent chains settle; ``"constant"`` keeps it.
+        ``partial_fit`` always uses the constant rate.
+
+    batch_size : int, default=100
+        Rows per minibatch.
+
+    max_iter : int, default=20
+        Training epochs (passes over the data) of ``fit``.
+
+    momentum : float, default=0.9
+        Final momentum of the updates. It rises linearly from 0.5 over the
+        first 5 epochs, as Hinton's practical guide advises.
+
+    alpha : float, default=1e-4
+        L2 weight decay (the practical guide's "weight cost"); biases are not decayed.
+
+    l1 : float, default=0.0
+        L1 penalty on the weights.
+
+    n_chains : int, default=None
+        Number of persistent chains for ``method="pcd"``; ``None`` means ``batch_size``.
+
+    sparsity_target : float, default=None
+        Target mean activation of the hidden units. ``None`` disables the
+        sparsity penalty (practical guide, section 11).
+
+    sparsity_cost : float, default=0.1
+        Weight of the sparsity penalty when ``sparsity_target`` is set.
+
+    validation_fraction : float, default=None
+        Fraction of the training rows held out to monitor overfitting: the
+        gap between the mean free energy of held-out and training rows
+        (``free_energy_gap_curve_``) and the held-out pseudo-log-likelihood
+        (``validation_score_curve_``). ``None`` trains on every row.
+
+    early_stopping : bool, default=False
+        Stop when the held-out pseudo-log-likelihood has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs, and keep the best parameters.
+        Holds out ``validation_fraction`` of the rows, or 0.1 when it is ``None``.
+
+    n_iter_no_change : int, default=5
+        Patience of early stopping, in epochs.
+
+    tol : float, default=1e-3
+        Improvement of the held-out score (nats per row) that resets the patience.
+
+    warm_start : bool, default=False
+        Continue from the current parameters and chains on a new call to ``fit``
+        with data of the same width.
+
+    partition : {"auto", "exact", "ais"}, default="auto"
+        How ``log_partition`` (and so ``score_samples``) computes ``log Z``.
+        ``"exact"`` enumerates a layer: the smaller one for Bernoulli visible
+        units, the hidden layer for Gaussian ones (an error beyond 26 units).
+        ``"ais"`` uses annealed importance sampling. ``"auto"`` enumerates up to
+        20 units and uses AIS beyond.
+
+    n_betas : int, default=20000
+        Intermediate distributions of AIS. Its cost is about
+        ``2 * n_betas * n_runs * n_features * n_components`` multiply-adds: for a
+        784 x 500 model with the defaults, about 40 seconds on 2 cores, paid once
+        per fitted model (the estimate is cached until the next ``fit`` or
+        ``partial_fit``).
+
+    n_runs : int, default=100
+        Independent AIS chains; the standard error of ``log Z`` shrinks as
+        ``1 / sqrt(n_runs)``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the minibatch order, the Gibbs chains, and
+        (through a seed drawn once at ``fit``) the AIS estimate, which therefore
+        does not disturb the generator that ``gibbs``, ``sample`` and ``partial_fit``
+        advance.
+
+    verbose : int, default=0
+        Print one line per epoch: reconstruction error, pseudo-log-likelihood, time.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        Weights ``W`` (transposed: one row per hidden unit), as in
+        :class:`sklearn.neural_network.BernoulliRBM`.
+
+    intercept_hidden_ : ndarray of shape (n_components,)
+        Hidden biases ``c``.
+
+    intercept_visible_ : ndarray of shape (n_features,)
+        Visible biases ``b`` (of standardised units for Gaussian visible units).
+
+    h_samples_ : ndarray of shape (n_chains, n_components)
+        Hidden states of the persistent chains (``method="pcd"``).
+
+    mean_, scale_ : ndarray of shape (n_features,)
+        Per-feature mean and standard deviation used to standardise the data
+        (Gaussian visible units only; ``None`` otherwise).
+
+    n_iter_ : int
+        Epochs run (accumulated over ``warm_start`` fits and ``partial_fit`` calls,
+        each of which counts as one).
+
+    reconstruction_error_curve_ : list of float
+        Mean squared error per row of a mean-field up-down pass on up to 500
+        training rows, after each epoch.
+
+    pseudo_likelihood_curve_ : list of float
+        Pseudo-log-likelihood per row on the same rows after each epoch: a
+        proxy of the log-likelihood that needs no partition function (``n_features``
+        times the log conditional probability of one coordinate per row, drawn
+        once per fit).
+
+    validation_score_curve_ : list of float
+        Pseudo-log-likelihood of up to 500 held-out rows per epoch (empty without
+        a validation split).
+
+    free_energy_gap_curve_ : list of float
+        Mean free energy of held-out rows minus that of training rows per epoch;
+        a growing gap means overfitting (empty without a validation split).
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when they are all strings.
+
+    See Also
+    --------
+    sklearn.neural_network.BernoulliRBM : PCD-1 with binary units and a
+        pseudo-likelihood score.
+
+    References
+    ----------
+    Hinton, G. E. (2010). A practical guide to training restricted Boltzmann
+    machines. UTML TR 2010-003.
+
+    Tieleman, T. (2008). Training restricted Boltzmann machines using
+    approximations to the likelihood gradient. ICML.
+
+    Salakhutdinov, R. and Murray, I. (2008). On the quantitative analysis of deep
+    belief networks. ICML.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skenergy import RestrictedBM
+    >>> X = load_digits().data / 16
+    >>> rbm = RestrictedBM(n_components=16, max_iter=5, random_state=0).fit(X)
+    >>> rbm.transform(X[:2]).shape
+    (2, 16)
+    >>> bool(rbm.score(X) < 0)  # mean log-likelihood in nats, log Z exact here
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "visible": [StrOptions({"bernoulli", "gaussian"})],
+        "method": [StrOptions({"pcd", "cd"})],
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_schedule": [StrOptions({"linear", "constant"})],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1": [Interval(Real, 0, None, closed="left")],
+        "n_chains": [Interval(Integral, 1, None, closed="left"), None],
+        "sparsity_target": [Interval(Real, 0, 1, closed="neither"), None],
+        "sparsity_cost": [Interval(Real, 0, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "early_stopping": ["boolean"],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "partition": [StrOptions({"auto", "exact", "ais"})],
+        "n_betas": [Interval(Integral, 3, None, closed="left")],
+        "n_runs": [Interval(Integral, 2, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_components=256,
+        *,
+        visible="bernoulli",
+        method="pcd",
+        k=1,
+        learning_rate=0.01,
+        learning_rate_schedule="linear",
+        batch_size=100,
+        max_iter=20,
+        momentum=0.9,
+        alpha=1e-4,
+        l1=0.0,
+        n_chains=None,
+        sparsity_target=None,
+        sparsity_cost=0.1,
+        validation_fraction=None,
+        early_stopping=False,
+        n_iter_no_change=5,
+        tol=1e-3,
+        warm_start=False,
+        partition="auto",
+        n_betas=20000,
+        n_runs=100,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.visible = visible
+        self.method = method
+        self.k = k
+        self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.momentum = momentum
+        self.alpha = alpha
+        self.l1 = l1
+        self.n_chains = n_chains
+        self.sparsity_target = sparsity_target
+        self.sparsity_cost = sparsity_cost
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.warm_start = warm_start
+        self.partition = partition
+        self.n_betas = n_betas
+        self.n_runs = n_runs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fitting
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the model to the rows of X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data, in [0, 1] for Bernoulli visible units.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : RestrictedBM
+            The fitted model.
+        """
+        X = self._validate_training_data(X, reset=True)
+        continuing = (
+            self.warm_start
+            and hasattr(self, "components_")
+            and self.components_.shape[1] == X.shape[1]
+        )
+        with _restored_on_error(self):
+            rng = self._rng if continuing else make_generator(self.random_state)
+            self._rng = rng
+            Z = self._standardise(X, refit=not continuing)
+            if not continuing:
+                self._initialise(Z, rng)
+            self._ais_seed = int(rng.integers(np.iinfo(np.int32).max))
+            train, held_out = self._split(Z, rng)
+            self._train(train, held_out, self.max_iter, rng, self.learning_rate_schedule)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Run one epoch over X, keeping the parameters, momentum and chains.
+
+        For streaming data: each call passes over X once in minibatches of
+        ``batch_size`` with the constant learning rate, and counts as one epoch
+        for the momentum warm-up and ``n_iter_``. The cached ``log Z`` is cleared.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : RestrictedBM
+            The updated model.
+        """
+        first_call = not hasattr(self, "components_")
+        X = self._validate_training_data(X, reset=first_call)
+        with _restored_on_error(self):
+            if first_call:
+                self._rng = make_generator(self.random_state)
+                self._ais_seed = int(self._rng.integers(np.iinfo(np.int32).max))
+                self._initialise(self._standardise(X, refit=True), self._rng)
+            self._train(self._standardise(X), None, 1, self._rng, "constant")
+        return self
+
+    def _validate_training_data(self, X, reset):
+        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=reset)
+        if self.visible == "bernoulli":
+            check_unit_interval(X, type(self).__name__)
+        return X
+
+    def _standardise(self, X, refit=False):
+        """Data in model units: as given (Bernoulli) or standardised (Gaussian)."""
+        if self.visible == "bernoulli":
+            return X
+        if refit:
+            self.mean_ = np.asarray(X.mean(axis=0), dtype=X.dtype).ravel()
+            var = (
+                np.asarray((X.multiply(X) if sp.issparse(X) else X * X).mean(axis=0)).ravel()
+                - self.mean_.astype(np.float64) ** 2
+            )
+            scale = np.sqrt(np.maximum(var, 0))
+            scale[scale < 10 * np.finfo(X.dtype).eps] = 1.0
+            self.scale_ = scale.astype(X.dtype)
+        X = X.toarray() if sp.issparse(X) else X
+        return (X - self.mean_) / self.scale_
+
+    def _initialise(self, Z, rng):
+        """Fresh parameters as the practical guide advises, chains and histories."""
+        n_features, dtype = Z.shape[1], Z.dtype
+        self.components_ = (0.01 * rng.standard_normal((self.n_components, n_features))).astype(
+            dtype
+        )
+        self.intercept_hidden_ = np.zeros(self.n_components, dtype=dtype)
+        self._visible_base = np.zeros(n_features, dtype=dtype)
+        if self.visible == "bernoulli":
+            p = np.clip(np.asarray(Z.mean(axis=0)).ravel(), _BASE_RATE_EPS, 1 - _BASE_RATE_EPS)
+            self._visible_base = np.log(p / (1 - p)).astype(dtype)
+        self.intercept_visible_ = self._visible_base.copy()
+        n_chains = self.n_chains or self.batch_size
+        self.h_samples_ = np.zeros((n_chains, self.n_components), dtype=dtype)
+        self._velocities = tuple(
+            np.zeros_like(p)
+            for p in (self.components_, self.intercept_visible_, self.intercept_hidden_)
+        )
+        self._mean_activation = np.zeros(self.n_components, dtype=np.float64)
+        self.n_iter_ = 0
+        self.reconstruction_error_curve_ = []
+        self.pseudo_likelihood_curve_ = []
+        self.validation_score_curve_ = []
+        self.free_energy_gap_curve_ = []
+        if self.visible == "bernoulli":
+            self.mean_ = self.scale_ = None
+
+    def _split(self, Z, rng):
+        fraction = self.validation_fraction
+        if fraction is None and self.early_stopping:
+            fraction = 0.1
+        if fraction is None:
+            return Z, None
+        order = rng.permutation(Z.shape[0])
+        n_held_out = int(round(fraction * Z.shape[0]))
+        if n_held_out < 1 or n_held_out >= Z.shape[0]:
+            raise ValueError(
+                f"validation_fraction={fraction} of {Z.shape[0]} rows leaves "
+                f"{n_held_out} rows held out: it needs at least one row on each side."
+            )
+        return Z[np.sort(order[n_held_out:])], Z[np.sort(order[:n_held_out])]
+
+    @property
+    def _n_features_out(self):
+        return self.components_.shape[0]
+
+    # ------------------------------------------------------------- training core
+
+    def _train(self, Z, Z_held_out, n_epochs, rng, schedule):
+        self._log_partition_cache = {}
+        n_rows = Z.shape[0]
+        n_batches = max(1, n_rows // self.batch_size)
+        monitor = _Monitor(self, Z, Z_held_out, rng)
+        buffers = _Buffers(self, min(n_rows, -(-n_rows // n_batches)))
+        n_updates = n_epochs * n_batches
+        best, no_change = None, 0
+        for epoch in range(n_epochs):
+            start = time.perf_counter()
+            momentum = momentum_at(self.n_iter_, self.momentum)
+            order = rng.permutation(n_rows)
+            with np.errstate(over="ignore", invalid="ignore"):
+                for i, batch in enumerate(gen_even_slices(n_rows, n_batches)):
+                    lr = learning_rate_at(
+                        epoch * n_batches + i, n_updates, self.learning_rate, schedule
+                    )
+                    self._update(Z, order[batch], buffers, lr, momentum, rng)
+            self._check_finite()
+            self.n_iter_ += 1
+            score = monitor.record(self)
+            if self.verbose:
+                monitor.report(self, time.perf_counter() - start)
+            if not self.early_stopping:
+                continue
+            if best is None or score > best[0] + self.tol:
+                best, no_change = (score, self._parameters_copy()), 0
+            else:
+                no_change += 1
+                if no_change >= self.n_iter_no_change:
+                    break
+        if best is not None:
+            self.components_, self.intercept_visible_, self.intercept_hidden_ = best[1]
+
+    def _parameters_copy(self):
+        return tuple(
+            p.copy() for p in (self.components_, self.intercept_visible_, self.intercept_hidden_)
+        )
+
+    def _update(self, Z, rows, buffers, lr, momentum, rng):
+        """One stochastic gradient step on the minibatch ``Z[rows]`` (negative rows first)."""
+        W, b, c = self.components_, self.intercept_visible_, self.intercept_hidden_
+        n_pos = rows.shape[0]
+        persistent = self.method == "pcd"
+        n_neg = self.h_samples_.shape[0] if persistent else n_pos
+        V, P = buffers.visible[: n_neg + n_pos], buffers.hidden[: n_neg + n_pos]
+        if sp.issparse(Z):
+            V[n_neg:] = Z[rows].toarray()
+        else:
+            np.take(Z, rows, axis=0, out=V[n_neg:])
+        uniform_v, uniform_h = buffers.uniform_visible[:n_neg], buffers.uniform_hidden[:n_neg]
+        if persistent:
+            self._negative_chain(self.h_samples_, V[:n_neg], rng, uniform_v)
+            _hidden_probabilities(V, W, c, out=P)  # both phases in one product
+            sample_bernoulli(P[:n_neg], rng, out=self.h_samples_, scratch=uniform_h)
+        else:
+            _hidden_probabilities(V[n_neg:], W, c, out=P[n_neg:])
+            start = sample_bernoulli(P[n_neg:], rng, out=P[:n_neg], scratch=uniform_h)
+            self._negative_chain(start, V[:n_neg], rng, uniform_v)
+            _hidden_probabilities(V[:n_neg], W, c, out=P[:n_neg])
+        v_pos, h_pos = V[n_neg:], P[n_neg:]
+        mean_h_pos = h_pos.mean(axis=0) if self.sparsity_target is not None else None
+        # Scaling the rows of P turns one product into the whole weight step,
+        # lr (h_pos' v_pos / n_pos - h_neg' v_neg / n_neg), and its column sums into
+        # the hidden-bias step; the same row weights times V give the visible-bias step.
+        row_weights = buffers.row_weights(n_neg, n_pos, lr)
+        P *= row_weights[:, None]
+        step_W = np.matmul(P.T, V, out=buffers.weights)
+        step_b = row_weights @ V
+        step_c = P.sum(axis=0)
+        if self.sparsity_target is not None:
+            self._mean_activation *= 0.9
+            self._mean_activation += 0.1 * mean_h_pos
+            excess = lr * self.sparsity_cost * (self._mean_activation - self.sparsity_target)
+            step_c -= excess.astype(step_c.dtype)
+            step_W -= np.outer(excess, v_pos.mean(axis=0)).astype(step_W.dtype)
+        vel_W, vel_b, vel_c = self._velocities
+        momentum_step(W, vel_W, step_W, momentum, decay=lr * self.alpha, l1=lr * self.l1)
+        momentum_step(b, vel_b, step_b, momentum)
+        momentum_step(c, vel_c, step_c, momentum)
+
+    def _negative_chain(self, h, v_out, rng, scratch=None):
+        """k down-up Gibbs steps from hidden states ``h``; the last visible sample in v_out."""
+        W, c = self.components_, self.intercept_hidden_
+        for step in range(self.k):
+            self._sample_visible(h, v_out, rng, scratch)
+            if step + 1 < self.k:
+                h = sample_bernoulli(_hidden_probabilities(v_out, W, c), rng)
+        return v_out
+
+    def _sample_visible(self, h, out, rng, scratch=None):
+        mean = _visible_mean(h, self.components_, self.intercept_visible_, self.visible, out=out)
+        if self.visible == "bernoulli":
+            return sample_bernoulli(mean, rng, out=out, scratch=scratch)
+        return sample_gaussian(mean, rng, out=out)
+
+    def _check_finite(self):
+        if not all(
+            np.isfinite(p).all()
+            for p in (self.components_, self.intercept_visible_, self.intercept_hidden_)
+        ):
+            raise ValueError(
+                f"Training diverged: the parameters became NaN or infinite with "
+                f"learning_rate={self.learning_rate}, momentum={self.momentum}. Use a "
+                "smaller learning_rate (Gaussian visible units need one 5 to 10 times "
+                "smaller than Bernoulli units). The model was left as it was before "
+                "this call."
+            )
+
+    # ----------------------------------------------------------- transformation
+
+    def _validate_input(self, X):
+        """Validate data at transform / score time and convert it to model units."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False)
+        if self.visible == "bernoulli":
+            return check_unit_interval(X, type(self).__name__, clip=True)
+        return self._standardise(X)
+
+    def transform(self, X):
+        """Hidden unit probabilities ``P(h = 1 | v = X)``: the learned features.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data (for Bernoulli visible units, values outside [0, 1] are clipped
+            with a warning).
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, n_components)
+            Feature values in [0, 1], in X's float dtype.
+        """
+        Z = self._validate_input(X)
+        return _hidden_probabilities(Z, self.components_, self.intercept_hidden_)
+
+    def inverse_transform(self, H):
+        """Expected visible values given hidden states or probabilities.
+
+        Parameters
+        ----------
+        H : array-like of shape (n_samples, n_components)
+            Hidden states, or probabilities from :meth:`transform`.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            ``E[v | h]`` in the units of the training data.
+        """
+        check_is_fitted(self)
+        H = np.asarray(H, dtype=self.components_.dtype)
+        if H.ndim != 2 or H.shape[1] != self.n_components:
+            raise ValueError(f"H must have shape (n_samples, {self.n_components}), got {H.shape}.")
+        mean = _visible_mean(H, self.components_, self.intercept_visible_, self.visible)
+        return self._to_data_units(mean)
+
+    def reconstruct(self, X):
+        """Mean-field reconstruction ``E[v | h = P(h | X)]``: one deterministic up-down pass.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data to reconstruct.
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features)
+        """
+        return self.inverse_transform(self.transform(X))
+
+    def _to_data_units(self, Z):
+        return Z if self.visible == "bernoulli" else Z * self.scale_ + self.mean_
+
+    # ---------------------------------------------------------------- sampling
+
+    def gibbs(self, X, n_steps=1, random_state=None):
+        """Run ``n_steps`` steps of block Gibbs sampling (v -> h -> v) from X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Visible states to start from.
+
+        n_steps : int, default=1
+            Gibbs steps.
+
+        random_state : int, RandomState instance or None, default=None
+            ``None`` uses (and advances) the model's own generator.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features)
+            Sampled visible states.
+        """
+        Z = self._validate_input(X)
+        Z = np.array(Z.toarray() if sp.issparse(Z) else Z, dtype=self.components_.dtype)
+        return self._to_data_units(self._run_chains(Z, n_steps, self._generator(random_state)))
+
+    def sample(
+        self,
+        n_samples=1,
+        *,
+        n_steps=1000,
+        X=None,
+        mask=None,
+        from_chains=False,
+        mean=False,
+        random_state=None,
+    ):
+        """Draw visible samples by block Gibbs sampling.
+
+        Chains start from fresh states drawn from the visible base rates (or the
+        unit Gaussian around the visible biases), from the model's persistent
+        chains (``from_chains=True``), or from the rows of ``X``. With ``mask``,
+        the units it marks keep ``X``'s values throughout: the chains sample the
+        rest conditionally on them (inpainting).
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples (ignored when ``X`` is given: one per row).
+
+        n_steps : int, default=1000
+            Gibbs steps (burn-in) before the samples are read.
+
+        X : array-like of shape (n_rows, n_features), default=None
+            Starting states, and the clamped values where ``mask`` is True.
+
+        mask : array-like of bool, shape (n_features,) or (n_rows, n_features), default=None
+            True where a unit is clamped to ``X``'s value. Requires ``X``.
+
+        from_chains : bool, default=False
+            Start from the persistent chains of PCD training (cycled when more
+            samples than chains are asked for).
+
+        mean : bool, default=False
+            Return ``E[v | h]`` of the last step instead of sampled states: smoother
+            images of what the model believes.
+
+        random_state : int, RandomState instance or None, default=None
+            ``None`` uses (and advances) the model's own generator.
+
+        Returns
+        -------
+        samples : ndarray of shape (n_samples, n_features)
+            In the units of the training data.
+        """
+        check_is_fitted(self)
+        rng = self._generator(random_state)
+        dtype = self.components_.dtype
+        clamp = None
+        if X is not None:
+            Z = self._validate_input(X)
+            Z = np.array(Z.toarray() if sp.issparse(Z) else Z, dtype=dtype)
+            if mask is not None:
+                clamp = np.broadcast_to(np.asarray(mask, dtype=bool), Z.shape)
+        elif mask is not None:
+            raise ValueError("mask marks units clamped to X's values: pass X as well.")
+        elif from_chains:
+            rows = np.arange(n_samples) % self.h_samples_.shape[0]
+            Z = np.empty((n_samples, self.n_features_in_), dtype=dtype)
+            self._sample_visible(self.h_samples_[rows], Z, rng)
+        else:
+            Z = self._fresh_visible(n_samples, rng)
+        return self._to_data_units(self._run_chains(Z, n_steps, rng, clamp, mean))
+
+    def _fresh_visible(self, n_samples, rng):
+        """Independent visible states from the base rates (Bernoulli) or N(b, I) (Gaussian)."""
+        if self.visible == "gaussian":
+            centre = self.intercept_visible_
+        else:
+            centre = logistic(self._visible_base.astype(self.components_.dtype))
+        centre = np.repeat(centre[None, :], n_samples, axis=0)
+        if self.visible == "gaussian":
+            return sample_gaussian(centre, rng, out=centre)
+        return sample_bernoulli(centre, rng, out=centre)
+
+    def _run_chains(self, Z, n_steps, rng, clamp=None, mean=False):
+        W, b, c = self.components_, self.intercept_visible_, self.intercept_hidden_
+        clamped_values = Z[clamp] if clamp is not None else None
+        for step in range(n_steps):
+            h = sample_bernoulli(_hidden_probabilities(Z, W, c), rng)
+            if mean and step == n_steps - 1:
+                Z = _visible_mean(h, W, b, self.visible)
+            else:
+                self._sample_visible(h, Z, rng)
+            if clamp is not None:
+                Z[clamp] = clamped_values
+        return Z
+
+    def _generator(self, random_state):
+        return self._rng if random_state is None else make_generator(random_state)
+
+    # ------------------------------------------------------------ likelihood
+
+    def free_energy(self, X):
+        """Free energy ``F(v) = -log sum_h exp(-E(v, h))`` of each row.
+
+        For Gaussian visible units it is the free energy of the standardised row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        F : ndarray of shape (n_samples,)
+        """
+        return _free_energy(
+            self._validate_input(X), self.components_, self.intercept_visible_,
+            self.intercept_hidden_, self.visible,
+        )  # fmt: skip
+
+    def score_samples(self, X):
+        """Log-likelihood ``log p(x)`` of each row, in nats.
+
+        ``log p(x) = -F(x) - log Z``, with ``log Z`` from :meth:`log_partition`
+        (exact for small models, AIS otherwise). For Gaussian visible units the
+        density is that of the data in its own units (the standardisation's
+        Jacobian ``-sum(log scale_)`` is included).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+        """
+        log_z = self.log_partition().log_z
+        return -self.free_energy(X) - log_z - self._log_jacobian()
+
+    def score(self, X, y=None):
+        """Mean log-likelihood of the rows of X, in nats (see :meth:`score_samples`).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def _log_jacobian(self):
+        return 0.0 if self.visible == "bernoulli" else float(np.log(self.scale_).sum())
+
+    def log_partition(self):
+        """The log partition function ``log Z`` and its uncertainty.
+
+        Computed once per fitted model and cached until the next ``fit`` or
+        ``partial_fit``; the AIS estimate uses its own seed (drawn at ``fit``), so it
+        is reproducible and leaves the model's sampling generator alone.
+
+        Returns
+        -------
+        estimate : LogPartition
+            ``log_z``, its standard error ``std``, the 3-standard-error interval
+            ``lower``, ``upper``, and the ``method`` used.
+        """
+        check_is_fitted(self)
+        method = self._partition_method()
+        key = (method, self.n_betas, self.n_runs)
+        cache = self.__dict__.setdefault("_log_partition_cache", {})
+        if key not in cache:
+            W, b, c = (
+                p.astype(np.float64)
+                for p in (self.components_, self.intercept_visible_, self.intercept_hidden_)
+            )
+            if method == "exact":
+                cache[key] = _exact_log_partition(W, b, c, self.visible)
+            else:
+                cache[key] = self._ais_log_partition()
+        return cache[key]
+
+    def _partition_method(self):
+        n_units = self._enumerated_layer_size()
+        if self.partition == "auto":
+            return "exact" if n_units <= MAX_AUTO_EXACT_UNITS else "ais"
+        if self.partition == "exact":
+            check_enumerable(n_units, _enumerated_layer_name(self.visible, *self.components_.shape))
+        return self.partition
+
+    def _enumerated_layer_size(self):
+        n_hidden, n_visible = self.components_.shape
+        return min(n_hidden, n_visible) if self.visible == "bernoulli" else n_hidden
+
+    def _ais_log_partition(self):
+        """AIS from the base-rate model (W = 0) to this model (Salakhutdinov & Murray 2008)."""
+        W, b, c = self.components_, self.intercept_visible_, self.intercept_hidden_
+        base = self._visible_base.astype(W.dtype)
+        rng = np.random.default_rng(self._ais_seed)
+        n_hidden, n_visible = W.shape
+        gaussian = self.visible == "gaussian"
+        # The base model has W = 0: N(b, I) or Bernoulli(logistic(base)) visible
+        # units, and uniform hidden units; _fresh_visible draws from it exactly.
+        v = self._fresh_visible(self.n_runs, rng)
+        if gaussian:
+            log_z_base = 0.5 * n_visible * _LOG_2PI + n_hidden * np.log(2)
+        else:
+            log_z_base = float(softplus(base.astype(np.float64)).sum()) + n_hidden * np.log(2)
+        bias_gap = (b - base).astype(np.float64)
+
+        def log_ratio(state, beta_from, beta_to):
+            v, pre = state
+            ratio = (softplus(beta_to * pre) - softplus(beta_from * pre)).sum(axis=1)
+            if not gaussian:
+                ratio += (beta_to - beta_from) * (v @ bias_gap)
+            return ratio
+
+        def transition(state, beta, rng):
+            v, pre = state
+            h = sample_bernoulli(logistic((beta * pre).astype(W.dtype)), rng)
+            mean = beta * (h @ W)
+            mean += b if gaussian else (1 - beta) * base + beta * b
+            v = (
+                sample_gaussian(mean, rng, out=mean)
+                if gaussian
+                else sample_bernoulli(logistic(mean, out=mean), rng, out=mean)
+            )
+            return v, _hidden_input(v, W, c).astype(np.float64)
+
+        state = (v, _hidden_input(v, W, c).astype(np.float64))
+        return annealed_importance_sampling(
+            state, log_z_base, log_ratio, transition, ais_betas(self.n_betas), rng
+        )
+
+    def pseudo_log_likelihood(self, X, random_state=0):
+        """Pseudo-log-likelihood of each row: ``n_features`` times ``log p(x_i | x_-i)``.
+
+        One coordinate ``i`` per row is drawn from ``random_state``; the result is an
+        unbiased estimate of ``sum_i log p(x_i | x_-i)``. For Bernoulli units the
+        conditional is exact; for Gaussian units its normaliser is a 1-D integral
+        computed by 40-point Gauss-Hermite quadrature. No partition function is
+        needed, so it is cheap on any model size (the learning curves use it).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        random_state : int, RandomState instance or None, default=0
+            Chooses the coordinates.
+
+        Returns
+        -------
+        pseudo_log_likelihood : ndarray of shape (n_samples,)
+        """
+        Z = self._validate_input(X)
+        coords = make_generator(random_state).integers(Z.shape[1], size=Z.shape[0])
+        return self._pseudo_log_likelihood(Z, coords)
+
+    def _pseudo_log_likelihood(self, Z, coords):
+        Z = Z.toarray() if sp.issparse(Z) else Z
+        W, b, c = (
+            p.astype(np.float64)
+            for p in (self.components_, self.intercept_visible_, self.intercept_hidden_)
+        )
+        n_features = Z.shape[1]
+        rows = np.arange(Z.shape[0])
+        z_i = Z[rows, coords].astype(np.float64)
+        pre = _hidden_input(Z, W, c)
+        W_i = W[:, coords].T  # (n_samples, n_hidden)
+        if self.visible == "bernoulli":
+            delta = 1 - 2 * z_i  # flipping x_i to 1 - x_i
+            gap = -b[coords] * delta - softplus(pre + delta[:, None] * W_i).sum(1)
+            gap += softplus(pre).sum(1)
+            return n_features * log_logistic(gap)
+        rest = pre - z_i[:, None] * W_i  # hidden input from the other coordinates
+        centre = b[coords] + (W_i * logistic(pre)).sum(1)
+        log_q = _gaussian_log_conditional(z_i, rest, W_i, b[coords])
+        log_norm = _gaussian_log_normaliser(rest, W_i, b[coords], centre)
+        return n_features * (log_q - log_norm) - self._log_jacobian()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.positive_only = self.visible == "bernoulli"
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+# --------------------------------------------------------------------- algebra
+
+
+def _hidden_input(V, W, c):
+    pre = safe_sparse_dot(V, W.T, dense_output=True)
+    pre += c
+    return pre
+
+
+def _hidden_probabilities(V, W, c, out=None):
+    """``P(h = 1 | v) = logistic(c + v W')``, optionally into ``out``."""
+    if out is None:
+        return logistic(_hidden_input(V, W, c), out=None)
+    np.matmul(V, W.T, out=out)
+    out += c
+    return logistic(out, out=out)
+
+
+def _visible_mean(H, W, b, visible, out=None):
+    """``E[v | h]``: ``logistic(b + h W)`` (Bernoulli) or ``b + h W`` (Gaussian)."""
+    out = np.matmul(H, W, out=out)
+    out += b
+    return logistic(out, out=out) if visible == "bernoulli" else out
+
+
+def _free_energy(V, W, b, c, visible):
+    fe = -softplus(_hidden_input(V, W, c)).sum(axis=1)
+    if visible == "bernoulli":
+        return fe - safe_sparse_dot(V, b)
+    V = V.toarray() if sp.issparse(V) else V
+    return fe + 0.5 * ((V - b) ** 2).sum(axis=1)
+
+
+def _enumerated_layer_name(visible, n_hidden, n_visible):
+    if visible == "bernoulli" and n_visible < n_hidden:
+        return "visible layer"
+    return "hidden layer"
+
+
+def _exact_log_partition(W, b, c, visible):
+    """Exact ``log Z`` by summing over the states of one layer (float64)."""
+    n_hidden, n_visible = W.shape
+    if visible == "gaussian":
+        # Integrating v out: Z = (2 pi)^(D/2) sum_h exp(c'h + b'Wh + |Wh|^2 / 2).
+        def log_weight(h):
+            m = h @ W
+            return h @ c + m @ b + 0.5 * (m * m).sum(axis=1)
+
+        result = exact_log_partition(log_weight, n_hidden)
+        return type(result)(log_z=float(result.log_z + 0.5 * n_visible * _LOG_2PI))
+    if n_visible < n_hidden:
+        return exact_log_partition(lambda v: -_free_energy(v, W, b, c, visible), n_visible)
+    return exact_log_partition(lambda h: h @ c + softplus(h @ W + b).sum(axis=1), n_hidden)
+
+
+def _gaussian_log_conditional(t, rest, W_i, b_i):
+    """Unnormalised ``log p(z_i = t | z_-i)`` of a Gaussian-visible RBM."""
+    t = np.asarray(t, dtype=np.float64)
+    if t.ndim == 1:
+        return -0.5 * (t - b_i) ** 2 + softplus(rest + t[:, None] * W_i).sum(-1)
+    return -0.5 * (t - b_i[:, None]) ** 2 + softplus(
+        rest[:, None, :] + t[:, :, None] * W_i[:, None, :]
+    ).sum(-1)
+
+
+_HERMITE_NODES, _HERMITE_WEIGHTS = np.polynomial.hermite_e.hermegauss(40)
+
+
+def _gaussian_log_normaliser(rest, W_i, b_i, centre):
+    """``log integral p*(z_i = t | z_-i) dt`` by Gauss-Hermite quadrature around ``centre``."""
+    t = centre[:, None] + _HERMITE_NODES
+    log_q = _gaussian_log_conditional(t, rest, W_i, b_i)
+    terms = log_q + np.log(_HERMITE_WEIGHTS) + 0.5 * _HERMITE_NODES**2
+    top = terms.max(axis=1, keepdims=True)
+    return (top + np.log(np.exp(terms - top).sum(axis=1, keepdims=True))).ravel()
+
+
+class _Buffers:
+    """Preallocated minibatch arrays: stacked visible and hidden states of both phases."""
+
+    def __init__(self, rbm, max_batch):
+        n_neg = rbm.h_samples_.shape[0] if rbm.method == "pcd" else max_batch
+        dtype = rbm.components_.dtype
+        self.visible = np.empty((n_neg + max_batch, rbm.components_.shape[1]), dtype)
+        self.hidden = np.empty((n_neg + max_batch, rbm.n_components), dtype)
+        self.weights = np.empty_like(rbm.components_)
+        self.uniform_visible = np.empty((n_neg, rbm.components_.shape[1]), dtype)
+        self.uniform_hidden = np.empty((n_neg, rbm.n_components), dtype)
+        self._row_weights = np.empty(n_neg + max_batch, dtype)
+
+    def row_weights(self, n_neg, n_pos, lr):
+        """``-lr / n_neg`` for the negative rows, ``lr / n_pos`` for the positive ones."""
+        weights = self._row_weights[: n_neg + n_pos]
+        weights[:n_neg] = -lr / n_neg
+        weights[n_neg:] = lr / n_pos
+        return weights
+
+
+class _Monitor:
+    """The learning curves: fixed monitoring rows and coordinates, chosen once per call."""
+
+    def __init__(self, rbm, Z, Z_held_out, rng):
+        self.train = Z[np.sort(rng.permutation(Z.shape[0])[:_MONITOR_ROWS])]
+        self.coords = rng.integers(Z.shape[1], size=self.train.shape[0])
+        self.held_out = None
+        if Z_held_out is not None:
+            self.held_out = Z_held_out[:_MONITOR_ROWS]
+            self.held_out_coords = rng.integers(Z.shape[1], size=self.held_out.shape[0])
+
+    def record(self, rbm):
+        """Append this epoch's values to the curves; return the early-stopping score."""
+        train = self.train.toarray() if sp.issparse(self.train) else self.train
+        W, b, c = rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_
+        recon = _visible_mean(_hidden_probabilities(train, W, c), W, b, rbm.visible)
+        rbm.reconstruction_error_curve_.append(float(((train - recon) ** 2).sum(1).mean()))
+        rbm.pseudo_likelihood_curve_.append(
+            float(rbm._pseudo_log_likelihood(train, self.coords).mean())
+        )
+        if self.held_out is None:
+            return None
+        score = float(rbm._pseudo_log_likelihood(self.held_out, self.held_out_coords).mean())
+        rbm.validation_score_curve_.append(score)
+        gap = (
+            _free_energy(self.held_out, W, b, c, rbm.visible).mean()
+            - _free_energy(self.train, W, b, c, rbm.visible).mean()
+        )
+        rbm.free_energy_gap_curve_.append(float(gap))
+        return score
+
+    def report(self, rbm, seconds):
+        line = (
+            f"[{type(rbm).__name__}] Epoch {rbm.n_iter_}, reconstruction error = "
+            f"{rbm.reconstruction_error_curve_[-1]:.4f}, pseudo-log-likelihood = "
+            f"{rbm.pseudo_likelihood_curve_[-1]:.2f}"
+        )
+        if self.held_out is not None:
+            line += (
+                f", held-out = {rbm.validation_score_curve_[-1]:.2f}, free-energy gap = "
+                f"{rbm.free_energy_gap_curve_[-1]:.2f}"
+            )
+        print(f"{line}, time = {seconds:.2f}s")
+
+
+class _restored_on_error:
+    """Context manager: on an exception, put the estimator's state back as it was."""
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def __enter__(self):
+        self.saved = copy.deepcopy(self.estimator.__dict__)
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None and issubclass(exc_type, Exception):
+            self.estimator.__dict__.clear()
+            self.estimator.__dict__.update(self.saved)
+        return False
