@@ -1,0 +1,157 @@
+"""RestrictedBM against scikit-learn's BernoulliRBM on binarised MNIST, in one process.
+
+Speed: the same work (PCD-1, no momentum, no weight decay, constant learning rate,
+as many persistent chains as rows per minibatch) timed alternately after a warm-up;
+the script prints the median seconds per epoch of each, their ratio, and the time
+of the matrix products alone (the GEMM bound of one epoch).
+
+Quality: the test-set log-likelihood of both models, with log Z estimated by the
+same AIS code (skenergy's) for both, and the spread of log Z over independent AIS
+runs. scikit-learn is trained with the settings quoted in the issue (5 epochs,
+learning rate 0.01, batch 20); skenergy with its defaults.
+
+    python benchmarks/bench_rbm.py --data ../shared/data/mnist            # all
+    python benchmarks/bench_rbm.py --data ../shared/data/mnist --speed-only
+"""
+
+import argparse
+import time
+
+import numpy as np
+from sklearn.neural_network import BernoulliRBM
+
+from skenergy import RestrictedBM
+from skenergy.datasets import load_mnist
+
+
+def binarised_mnist(directory):
+    X, _ = load_mnist(directory)
+    X_test, _ = load_mnist(directory, subset="test")
+    return (X > 0.5).astype(np.float32), (X_test > 0.5).astype(np.float32)
+
+
+def gemm_epoch(X, n_hidden, batch_size):
+    """The five matrix products of one PCD-1 epoch, alone (BernoulliRBM's layout)."""
+    rng = np.random.default_rng(0)
+    W = (0.01 * rng.standard_normal((n_hidden, X.shape[1]))).astype(np.float32)
+    h = (rng.random((batch_size, n_hidden)) < 0.5).astype(np.float32)
+    start = time.perf_counter()
+    for lo in range(0, X.shape[0], batch_size):
+        v = X[lo : lo + batch_size]
+        h_pos = v @ W.T
+        v_neg = h @ W
+        h_neg = v_neg @ W.T
+        h_pos.T @ v
+        h_neg.T @ v_neg
+    return time.perf_counter() - start
+
+
+def median_epoch_seconds(X, n_hidden, batch_size, epochs, repeats):
+    def peer():
+        model = BernoulliRBM(
+            n_components=n_hidden, learning_rate=0.01, batch_size=batch_size, n_iter=epochs,
+            random_state=0,
+        )  # fmt: skip
+        start = time.perf_counter()
+        model.fit(X)
+        return (time.perf_counter() - start) / epochs
+
+    def ours():
+        model = RestrictedBM(
+            n_components=n_hidden, learning_rate=0.01, batch_size=batch_size, max_iter=epochs,
+            momentum=0.0, alpha=0.0, learning_rate_schedule="constant", random_state=0,
+        )  # fmt: skip
+        start = time.perf_counter()
+        model.fit(X)
+        return (time.perf_counter() - start) / epochs
+
+    def gemm():
+        return gemm_epoch(X, n_hidden, batch_size)
+
+    runs = {"BernoulliRBM": [], "RestrictedBM": [], "GEMM alone": []}
+    for fn in (peer, ours, gemm):  # warm-up
+        fn()
+    for _ in range(repeats):
+        for name, fn in zip(runs, (peer, ours, gemm), strict=True):
+            runs[name].append(fn())
+    return {name: float(np.median(times)) for name, times in runs.items()}
+
+
+def as_restricted_bm(peer, X):
+    """A RestrictedBM holding a BernoulliRBM's parameters, to score it the same way."""
+    model = RestrictedBM(n_components=peer.n_components, max_iter=0, random_state=0).fit(X)
+    model.components_ = peer.components_.astype(np.float32)
+    model.intercept_hidden_ = peer.intercept_hidden_.astype(np.float32)
+    model.intercept_visible_ = peer.intercept_visible_.astype(np.float32)
+    return model
+
+
+def log_likelihood(model, X_test, n_betas, n_runs, seeds):
+    """Test log-likelihood with log Z from AIS, over independent AIS seeds."""
+    model.set_params(n_betas=n_betas, n_runs=n_runs)
+    estimates = []
+    for seed in seeds:
+        model._ais_seed = seed
+        model._log_partition_cache = {}
+        estimates.append(model.log_partition())
+    log_z = np.array([e.log_z for e in estimates])
+    free = -model.free_energy(X_test).mean()
+    return free - log_z.mean(), log_z, [e.std for e in estimates]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="../shared/data/mnist")
+    parser.add_argument("--n-components", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--speed-epochs", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--max-iter", type=int, default=20, help="skenergy's training epochs")
+    parser.add_argument("--n-betas", type=int, default=20000)
+    parser.add_argument("--n-runs", type=int, default=100)
+    parser.add_argument("--ais-seeds", type=int, default=2)
+    parser.add_argument("--speed-only", action="store_true")
+    args = parser.parse_args()
+
+    X, X_test = binarised_mnist(args.data)
+    print(f"binarised MNIST: {X.shape[0]} training, {X_test.shape[0]} test rows, float32")
+    print(f"\nspeed: PCD-1, {args.n_components} hidden units, batch {args.batch_size}, "
+          f"median of {args.repeats} alternating runs after a warm-up")  # fmt: skip
+    seconds = median_epoch_seconds(
+        X, args.n_components, args.batch_size, args.speed_epochs, args.repeats
+    )
+    for name, value in seconds.items():
+        print(f"  {name:<14} {value:6.2f} s per epoch")
+    print(f"  speed-up over BernoulliRBM: "
+          f"{seconds['BernoulliRBM'] / seconds['RestrictedBM']:.2f}x; RestrictedBM / GEMM "
+          f"bound: {seconds['RestrictedBM'] / seconds['GEMM alone']:.2f}x")  # fmt: skip
+    if args.speed_only:
+        return
+
+    print("\nquality: test log-likelihood in nats, log Z by AIS "
+          f"({args.n_betas} betas, {args.n_runs} runs, {args.ais_seeds} seeds)")  # fmt: skip
+    start = time.perf_counter()
+    peer = BernoulliRBM(
+        n_components=args.n_components, learning_rate=0.01, batch_size=20, n_iter=5,
+        random_state=0,
+    ).fit(X)  # fmt: skip
+    peer_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    ours = RestrictedBM(n_components=args.n_components, max_iter=args.max_iter, random_state=0)
+    ours.fit(X)
+    our_seconds = time.perf_counter() - start
+    seeds = range(args.ais_seeds)
+    for name, model, seconds_fit, settings in [
+        ("BernoulliRBM", as_restricted_bm(peer, X), peer_seconds, "5 epochs, lr 0.01, batch 20"),
+        ("RestrictedBM", ours, our_seconds, f"defaults, {args.max_iter} epochs"),
+    ]:
+        start = time.perf_counter()
+        ll, log_z, stds = log_likelihood(model, X_test, args.n_betas, args.n_runs, seeds)
+        ais_seconds = (time.perf_counter() - start) / len(seeds)
+        print(f"  {name:<13} {ll:8.2f} nats  (log Z {np.round(log_z, 2).tolist()}, "
+              f"spread {np.ptp(log_z):.2f}, std {np.round(stds, 2).tolist()}; "
+              f"{settings}: fit {seconds_fit:.0f} s, AIS {ais_seconds:.0f} s each)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

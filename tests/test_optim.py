@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+
+from skenergy._optim import learning_rate_at, momentum_at, momentum_step
+
+
+def test_momentum_warm_up():
+    assert momentum_at(0, 0.9) == 0.5
+    assert momentum_at(5, 0.9) == pytest.approx(0.9)
+    assert momentum_at(100, 0.9) == pytest.approx(0.9)
+    assert momentum_at(0, 0.2) == momentum_at(9, 0.2) == 0.2
+
+
+def test_linear_schedule_reaches_zero():
+    assert learning_rate_at(0, 10, 0.1, "linear") == 0.1
+    assert learning_rate_at(10, 10, 0.1, "linear") == 0.0
+    assert learning_rate_at(7, 10, 0.1, "constant") == 0.1
+
+
+def reference_step(w, v, grad, lr, m, l2, l1):
+    v = m * v + lr * (grad - l2 * w - l1 * np.sign(w))
+    return w + v, v
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+@pytest.mark.parametrize("l2, l1", [(0.0, 0.0), (0.1, 0.0), (0.0, 0.05), (0.1, 0.05)])
+def test_momentum_step_matches_the_practical_guide(momentum, l2, l1):
+    rng = np.random.default_rng(0)
+    w, v, g = rng.standard_normal((3, 4, 5))
+    lr = 0.3
+    expected_w, expected_v = reference_step(w, v, g, lr, momentum, l2, l1)
+    momentum_step(w, v, lr * g, momentum, decay=lr * l2, l1=lr * l1)
+    assert np.allclose(w, expected_w)
+    if momentum:
+        assert np.allclose(v, expected_v)
+
+
+def test_minimising_a_quadratic_converges():
+    w, v = np.array([5.0, -3.0]), np.zeros(2)
+    for _ in range(300):
+        momentum_step(w, v, -0.05 * w, 0.9)  # ascent on -|w|^2 / 2
+    assert np.allclose(w, 0, atol=1e-3)

@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+
+from skenergy._partition import (
+    LogPartition,
+    annealed_importance_sampling,
+    binary_states,
+    check_enumerable,
+    exact_log_partition,
+)
+from skenergy._sampling import ais_betas, sample_bernoulli
+
+
+def test_binary_states_enumerates_every_state_once():
+    table = binary_states(5, 0, 32)
+    assert table.shape == (32, 5)
+    assert len({tuple(r) for r in table}) == 32
+
+
+def test_exact_log_partition_in_chunks_matches_direct_sum():
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal(10)
+    direct = logsumexp(binary_states(10, 0, 1024) @ w)
+    chunked = exact_log_partition(lambda s: s @ w, 10, chunk=100)
+    assert chunked.log_z == pytest.approx(direct, abs=1e-10)
+    # Independent units: log Z = sum log(1 + e^w).
+    assert chunked.log_z == pytest.approx(np.logaddexp(0, w).sum(), abs=1e-10)
+
+
+def test_check_enumerable_names_the_limit():
+    check_enumerable(20, "hidden layer")
+    with pytest.raises(ValueError, match="2\\*\\*40 states"):
+        check_enumerable(40, "hidden layer")
+
+
+def test_ais_on_independent_units_recovers_log_z():
+    """From uniform units to independent biased units: exact answer sum softplus(w)."""
+    rng = np.random.default_rng(0)
+    w = 2 * rng.standard_normal(15)
+
+    def log_ratio(s, beta_from, beta_to):
+        return (beta_to - beta_from) * (s @ w)
+
+    def transition(s, beta, rng):
+        return sample_bernoulli(np.broadcast_to(1 / (1 + np.exp(-beta * w)), s.shape).copy(), rng)
+
+    start = (rng.random((300, 15)) < 0.5).astype(float)
+    estimate = annealed_importance_sampling(
+        start, 15 * np.log(2), log_ratio, transition, ais_betas(500), rng
+    )
+    exact = np.logaddexp(0, w).sum()
+    assert abs(estimate.log_z - exact) < 4 * estimate.std + 1e-3
+    assert estimate.lower <= exact <= estimate.upper
+    assert estimate.method == "ais" and estimate.n_runs == 300
+
+
+def test_log_partition_defaults_to_a_point_interval():
+    exact = LogPartition(log_z=3.0)
+    assert exact.lower == exact.upper == 3.0 and exact.std == 0.0

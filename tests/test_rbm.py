@@ -1,0 +1,471 @@
+"""RestrictedBM against theory: enumeration, finite differences, chi-square, known results."""
+
+import itertools
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy import integrate, stats
+from scipy.special import logsumexp
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+
+from skenergy import RestrictedBM
+from skenergy._validation import DataRangeWarning
+from skenergy.datasets import make_bars_and_stripes
+
+
+def states(n):
+    return np.array(list(itertools.product([0.0, 1.0], repeat=n)))
+
+
+def random_model(n_visible, n_hidden, visible="bernoulli", scale=1.0, seed=0, dtype=np.float64):
+    """A fitted RestrictedBM whose parameters are then set to random values."""
+    rng = np.random.default_rng(seed)
+    X = (rng.random((20, n_visible)) < 0.5).astype(dtype)
+    if visible == "gaussian":
+        X = rng.standard_normal((20, n_visible)).astype(dtype)
+    model = RestrictedBM(n_components=n_hidden, visible=visible, max_iter=0, random_state=seed)
+    model.fit(X)
+    if visible == "gaussian":  # identity standardisation: model units = data units
+        model.mean_[:] = 0
+        model.scale_[:] = 1
+    model.components_[:] = scale * rng.standard_normal((n_hidden, n_visible))
+    model.intercept_visible_[:] = scale * rng.standard_normal(n_visible)
+    model.intercept_hidden_[:] = scale * rng.standard_normal(n_hidden)
+    return model
+
+
+def joint_log_z(model):
+    """log Z by brute force over every joint state (v, h) of a Bernoulli RBM."""
+    W, b, c = model.components_, model.intercept_visible_, model.intercept_hidden_
+    V, H = states(W.shape[1]), states(W.shape[0])
+    neg_energy = (V @ b)[:, None] + (H @ c)[None, :] + V @ W.T @ H.T
+    return logsumexp(neg_energy)
+
+
+def exact_gradient(model, X):
+    """Gradient of the mean log-likelihood: <v h'>_data - <v h'>_model by enumeration."""
+    W, c = model.components_, model.intercept_hidden_
+    V = states(W.shape[1])
+    log_p = model.score_samples(V)
+    p = np.exp(log_p)
+    sigmoid = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    h_data, h_model = sigmoid(X @ W.T + c), sigmoid(V @ W.T + c)
+    grad_W = h_data.T @ X / len(X) - (h_model * p[:, None]).T @ V
+    grad_b = X.mean(0) - p @ V
+    grad_c = h_data.mean(0) - p @ h_model
+    return grad_W, grad_b, grad_c
+
+
+# ----------------------------------------------------------------- partition
+
+
+@pytest.mark.parametrize("shape", [(4, 6), (6, 4)])  # enumerate visible, then hidden
+def test_exact_log_partition_matches_joint_enumeration(shape):
+    model = random_model(*shape, scale=1.5)
+    assert model.log_partition().method == "exact"
+    assert model.log_partition().log_z == pytest.approx(joint_log_z(model), abs=1e-9)
+
+
+def test_bernoulli_probabilities_sum_to_one():
+    model = random_model(7, 5, scale=1.0)
+    assert logsumexp(model.score_samples(states(7))) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_gaussian_density_integrates_to_one():
+    model = random_model(1, 3, visible="gaussian", scale=1.0)
+    model.mean_[:], model.scale_[:] = 0.5, 2.0  # the Jacobian of the standardisation counts
+    density = lambda x: np.exp(model.score_samples(np.array([[x]])))[0]  # noqa: E731
+    total, _ = integrate.quad(density, -40, 40, limit=200)
+    assert total == pytest.approx(1.0, abs=1e-6)
+
+
+def test_gaussian_log_partition_matches_2d_integral():
+    model = random_model(2, 3, visible="gaussian", scale=0.7)
+    log_z = model.log_partition().log_z
+    free = lambda y, x: np.exp(-model.free_energy(np.array([[x, y]]))[0] - log_z)  # noqa: E731
+    total, _ = integrate.dblquad(free, -15, 15, -15, 15, epsabs=1e-8)
+    assert total == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.parametrize("visible", ["bernoulli", "gaussian"])
+def test_ais_matches_exact_log_partition(visible):
+    model = random_model(12, 10, visible=visible, scale=0.6 if visible == "gaussian" else 1.0)
+    exact = model.log_partition().log_z
+    model.set_params(partition="ais", n_betas=3000, n_runs=200)
+    estimate = model.log_partition()
+    assert estimate.method == "ais"
+    assert estimate.std > 0
+    # Within 4 standard errors (plus a small allowance for AIS's bias).
+    assert abs(estimate.log_z - exact) < 4 * estimate.std + 0.02
+    assert estimate.lower <= exact + 0.02 and exact - 0.02 <= estimate.upper
+
+
+def test_ais_is_cached_and_does_not_touch_the_sampling_generator():
+    model = random_model(12, 25, scale=0.3)  # 25 hidden and 12 visible: auto enumerates visible
+    model.set_params(partition="ais", n_betas=200, n_runs=10)
+    twin = pickle.loads(pickle.dumps(model))
+    first = model.log_partition()
+    assert model.log_partition() is first
+    # The AIS estimate has its own seed: the sampling stream is unchanged by it.
+    assert np.array_equal(model.sample(3, n_steps=2), twin.sample(3, n_steps=2))
+    model.partial_fit(np.zeros((2, 12)))
+    assert model.log_partition() is not first  # cleared by partial_fit
+
+
+def test_exact_refuses_a_model_too_large_to_enumerate():
+    model = random_model(30, 30, scale=0.1).set_params(partition="exact")
+    with pytest.raises(ValueError, match="Cannot enumerate the hidden layer: 30 units"):
+        model.log_partition()
+
+
+# ------------------------------------------------------------------- gradient
+
+
+def test_exact_gradient_matches_finite_differences():
+    model = random_model(5, 3, scale=0.8)
+    X = (np.random.default_rng(1).random((30, 5)) < 0.4).astype(float)
+    analytic = exact_gradient(model, X)
+    params = (model.components_, model.intercept_visible_, model.intercept_hidden_)
+    eps = 1e-5
+    for param, grad in zip(params, analytic, strict=True):
+        for index in np.ndindex(param.shape):
+            saved = param[index]
+            param[index] = saved + eps
+            model._log_partition_cache = {}
+            up = model.score(X)
+            param[index] = saved - eps
+            model._log_partition_cache = {}
+            down = model.score(X)
+            param[index] = saved
+            assert (up - down) / (2 * eps) == pytest.approx(grad[index], abs=1e-7)
+
+
+def cd_gradient(source, X, k, n_repeats, seed):
+    """The library's CD-k weight step (learning rate 1, no momentum), averaged over chains."""
+    model = clone(source).set_params(method="cd", k=k, momentum=0.0, alpha=0.0, max_iter=0)
+    model.fit(X)  # initialises the buffers' shapes and the generator
+    for name in ("components_", "intercept_visible_", "intercept_hidden_"):
+        setattr(model, name, getattr(source, name).copy())
+    before = model.components_.copy()
+    data = np.repeat(X, n_repeats, axis=0)
+    from skenergy.rbm import _Buffers
+
+    model._rng = np.random.default_rng(seed)
+    model._update(data, np.arange(len(data)), _Buffers(model, len(data)), 1.0, 0.0, model._rng)
+    return model.components_ - before
+
+
+def test_cd_k_approaches_the_exact_gradient_as_k_grows():
+    model = random_model(5, 3, scale=2.0)  # strong weights: slow mixing, biased CD-1
+    X = (np.random.default_rng(1).random((8, 5)) < 0.4).astype(float)
+    exact_W = exact_gradient(model, X)[0]
+    errors = {
+        k: np.abs(cd_gradient(model, X, k, n_repeats=4000, seed=k) - exact_W).max() for k in (1, 30)
+    }
+    # CD-1 is biased; CD-30 agrees with the exact gradient within Monte Carlo error
+    # (32000 chains: a standard error of about 0.002 per entry, so 0.01 is 5 of them).
+    assert errors[1] > 0.03
+    assert errors[30] < 0.01
+    assert errors[1] > 5 * errors[30]
+
+
+# ----------------------------------------------------------------- sampling
+
+
+def test_block_gibbs_sampler_has_the_model_distribution_as_stationary_distribution():
+    model = random_model(4, 3, scale=1.0, seed=3)
+    V = states(4)
+    p = np.exp(model.score_samples(V))
+    n_chains = 20000
+    start = (np.random.default_rng(0).random((n_chains, 4)) < 0.5).astype(float)
+    samples = model.gibbs(start, n_steps=30, random_state=0)
+    codes = (samples @ (2 ** np.arange(4)[::-1])).astype(int)
+    counts = np.bincount(codes, minlength=16)
+    result = stats.chisquare(counts, n_chains * p)
+    assert result.pvalue > 1e-3
+    # The test has power: a slightly wrong target distribution is rejected.
+    q = p * np.exp(0.15 * V[:, 0])
+    assert stats.chisquare(counts, n_chains * q / q.sum()).pvalue < 1e-6
+
+
+def test_sample_clamps_the_masked_units_and_fills_the_rest():
+    X = make_bars_and_stripes(4)
+    model = RestrictedBM(n_components=16, learning_rate=0.05, batch_size=30, max_iter=2000)
+    model.set_params(n_chains=100, random_state=0).fit(X)
+    patterns = {tuple(row) for row in X}
+    start = X.copy()
+    mask = np.zeros(16, dtype=bool)
+    mask[:8] = True  # the top two rows are known
+    start[:, ~mask] = 0.5
+    filled = model.sample(X=np.repeat(start, 10, axis=0), mask=mask, n_steps=100, random_state=0)
+    assert np.array_equal(filled[:, mask], np.repeat(X[:, mask], 10, axis=0))
+    # The completions are bars-and-stripes patterns (not always the original: the
+    # top rows of a stripes pattern leave the bottom rows free).
+    # By chance at most 4 of the 256 fillings of the bottom rows would be valid.
+    valid = np.mean([tuple(row) in patterns for row in filled])
+    assert valid > 0.6
+    assert np.array_equal(start[:, ~mask], np.full((len(X), 8), 0.5))  # input untouched
+
+
+def test_sample_shapes_and_sources():
+    model = RestrictedBM(n_components=6, max_iter=2, random_state=0).fit(load_digits().data / 16)
+    assert model.sample(5, n_steps=3).shape == (5, 64)
+    assert model.sample(150, n_steps=1, from_chains=True).shape == (150, 64)
+    binary = model.sample(4, n_steps=2, random_state=0)
+    assert set(np.unique(binary)) <= {0.0, 1.0}
+    with pytest.raises(ValueError, match="pass X as well"):
+        model.sample(2, mask=np.ones(64, dtype=bool))
+
+
+# ----------------------------------------------------------- pseudo-likelihood
+
+
+def test_bernoulli_pseudo_likelihood_is_exact_conditional():
+    model = random_model(6, 4, scale=1.0)
+    V = states(6)[[3, 17, 40]]
+    log_p_all = model.score_samples(states(6))
+    expected = []
+    coords = np.random.default_rng(0).integers(6, size=3)
+    for v, i in zip(V, coords, strict=True):
+        flipped = v.copy()
+        flipped[i] = 1 - v[i]
+        index = lambda s: int(s @ (2 ** np.arange(6)[::-1]))  # noqa: E731
+        expected.append(
+            6 * (log_p_all[index(v)] - np.logaddexp(log_p_all[index(v)], log_p_all[index(flipped)]))
+        )
+    assert model._pseudo_log_likelihood(V, coords) == pytest.approx(expected, abs=1e-9)
+
+
+def test_gaussian_pseudo_likelihood_matches_numerical_integration():
+    model = random_model(3, 4, visible="gaussian", scale=0.8)
+    z = np.array([[0.3, -1.2, 0.8]])
+    i = 1
+    log_p = lambda t: -model.free_energy(np.array([[z[0, 0], t, z[0, 2]]]))[0]  # noqa: E731
+    shift = log_p(z[0, i])
+    norm, _ = integrate.quad(lambda t: np.exp(log_p(t) - shift), -30, 30, limit=200)
+    expected = 3 * (log_p(z[0, i]) - shift - np.log(norm))
+    assert model._pseudo_log_likelihood(z, np.array([i]))[0] == pytest.approx(expected, abs=1e-6)
+
+
+# ------------------------------------------------------------------ training
+
+
+def test_training_raises_the_likelihood_of_bars_and_stripes():
+    X = make_bars_and_stripes(3)
+    untrained = RestrictedBM(n_components=8, max_iter=0, random_state=0).fit(X)
+    model = RestrictedBM(n_components=8, learning_rate=0.05, batch_size=14, max_iter=2000)
+    model.set_params(n_chains=100, random_state=0).fit(X)
+    # 14 equiprobable patterns: the best possible mean log-likelihood is -log 14 = -2.64.
+    assert untrained.score(X) < -5.5
+    assert model.score(X) > -3.3
+    assert model.reconstruction_error_curve_[-1] < model.reconstruction_error_curve_[0]
+
+
+def test_reproducible_under_random_state():
+    X = load_digits().data[:300] / 16
+    a = RestrictedBM(n_components=10, max_iter=3, random_state=7).fit(X)
+    b = RestrictedBM(n_components=10, max_iter=3, random_state=7).fit(X)
+    c = RestrictedBM(n_components=10, max_iter=3, random_state=8).fit(X)
+    assert np.array_equal(a.components_, b.components_)
+    assert not np.array_equal(a.components_, c.components_)
+    assert np.array_equal(a.sample(3, n_steps=5), b.sample(3, n_steps=5))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_preserved(dtype):
+    X = (load_digits().data[:200] / 16).astype(dtype)
+    model = RestrictedBM(n_components=10, max_iter=2, random_state=0).fit(X)
+    assert model.components_.dtype == dtype
+    assert model.transform(X).dtype == dtype
+    assert model.reconstruct(X).dtype == dtype
+    assert model.sample(2, n_steps=2).dtype == dtype
+
+
+def test_sparse_input_gives_the_dense_result():
+    X = (load_digits().data[:200] > 8).astype(float)
+    dense = RestrictedBM(n_components=10, max_iter=3, random_state=0).fit(X)
+    sparse = RestrictedBM(n_components=10, max_iter=3, random_state=0).fit(sp.csr_matrix(X))
+    assert np.allclose(dense.components_, sparse.components_)
+    assert np.allclose(dense.transform(X), sparse.transform(sp.csr_matrix(X)))
+    assert np.allclose(dense.score_samples(X), sparse.score_samples(sp.csr_matrix(X)))
+
+
+@pytest.mark.parametrize("method", ["pcd", "cd"])
+def test_partial_fit_streams_and_keeps_chains(method):
+    X = load_digits().data / 16
+    untrained = RestrictedBM(n_components=12, max_iter=0, random_state=0).fit(X)
+    model = RestrictedBM(n_components=12, method=method, learning_rate=0.02, batch_size=20)
+    model.set_params(random_state=0)
+    for _ in range(20):
+        for chunk in np.array_split(X, 5):
+            model.partial_fit(chunk)
+            chains = model.h_samples_
+    assert model.n_iter_ == 100
+    assert len(model.reconstruction_error_curve_) == 100
+    assert model.h_samples_ is chains  # the persistent chains carry over between calls
+    assert model.score(X) > untrained.score(X) + 0.5  # exact log-likelihood, in nats
+    with pytest.raises(ValueError, match="features"):
+        model.partial_fit(X[:, :10])
+
+
+def test_warm_start_continues():
+    X = load_digits().data / 16
+    model = RestrictedBM(n_components=8, max_iter=2, warm_start=True, random_state=0).fit(X)
+    weights = model.components_.copy()
+    model.fit(X)
+    assert model.n_iter_ == 4
+    assert not np.array_equal(weights, model.components_)
+    assert len(model.pseudo_likelihood_curve_) == 4
+    cold = clone(model).set_params(warm_start=False).fit(X[:, :20])  # another width: starts over
+    assert cold.n_iter_ == 2 and cold.components_.shape == (8, 20)
+
+
+def test_validation_monitoring_and_early_stopping():
+    X = load_digits().data / 16
+    model = RestrictedBM(n_components=16, learning_rate=0.05, max_iter=200, random_state=0)
+    model.set_params(early_stopping=True, n_iter_no_change=3, tol=0.05).fit(X)
+    assert model.n_iter_ < 200
+    assert len(model.validation_score_curve_) == model.n_iter_
+    assert len(model.free_energy_gap_curve_) == model.n_iter_
+    best = max(model.validation_score_curve_)
+    assert model.validation_score_curve_[-1] <= best
+    monitored = RestrictedBM(n_components=8, max_iter=3, validation_fraction=0.2, random_state=0)
+    assert len(monitored.fit(X).free_energy_gap_curve_) == 3
+
+
+def test_sparsity_target_lowers_hidden_activity():
+    X = load_digits().data / 16
+    settings = dict(n_components=30, learning_rate=0.05, max_iter=20, random_state=0)
+    plain = RestrictedBM(**settings).fit(X)
+    sparse = RestrictedBM(sparsity_target=0.05, sparsity_cost=0.5, **settings).fit(X)
+    assert sparse.transform(X).mean() < 0.5 * plain.transform(X).mean()
+
+
+def test_gaussian_units_learn_real_valued_data():
+    X = load_digits().data  # 0..16, not standardised: the model does it
+    model = RestrictedBM(n_components=10, visible="gaussian", learning_rate=0.002, max_iter=20)
+    model.set_params(random_state=0).fit(X)
+    assert np.allclose(model.mean_, X.mean(0), atol=1e-9)
+    assert model.reconstruction_error_curve_[-1] < model.reconstruction_error_curve_[0]
+    recon = model.reconstruct(X)
+    assert np.abs(recon - X).mean() < np.abs(X - X.mean(0)).mean()
+
+
+def test_features_in_a_grid_search_pipeline():
+    X, y = load_digits(return_X_y=True)
+    pipe = Pipeline(
+        [
+            ("rbm", RestrictedBM(n_components=32, batch_size=20, random_state=0)),
+            ("clf", LogisticRegression(max_iter=500)),
+        ]
+    )
+    grid = GridSearchCV(pipe, {"rbm__learning_rate": [0.01, 0.05], "rbm__max_iter": [20]}, cv=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataRangeWarning)  # folds may stray past [0, 1]
+        grid.fit(X / 16, y)
+    assert grid.best_score_ > 0.8
+    assert grid.best_params_["rbm__learning_rate"] in (0.01, 0.05)
+
+
+def test_stacked_rbms():
+    X = load_digits().data / 16
+    stack = Pipeline(
+        [
+            ("rbm1", RestrictedBM(n_components=32, max_iter=3, random_state=0)),
+            ("rbm2", RestrictedBM(n_components=8, max_iter=3, random_state=0)),
+        ]
+    ).fit(X)
+    top = stack.transform(X)
+    assert top.shape == (len(X), 8) and top.min() >= 0 and top.max() <= 1
+
+
+def test_feature_names_out():
+    model = RestrictedBM(n_components=3, max_iter=1, random_state=0).fit(np.zeros((4, 5)))
+    assert list(model.get_feature_names_out()) == [f"restrictedbm{i}" for i in range(3)]
+
+
+# ------------------------------------------------------------------ bad input
+
+
+@pytest.fixture
+def fitted():
+    return RestrictedBM(n_components=4, max_iter=2, random_state=0).fit(load_digits().data / 16)
+
+
+def test_values_above_one_are_refused_with_the_way_out():
+    with pytest.raises(ValueError, match=r"Values above 1.*divide by 255.*MinMaxScaler"):
+        RestrictedBM().fit(load_digits().data)
+
+
+def test_negative_values_are_refused():
+    with pytest.raises(ValueError, match="Negative values in data"):
+        RestrictedBM().fit(-np.ones((3, 2)))
+
+
+def test_nan_is_refused(fitted):
+    X = load_digits().data[:5] / 16
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        RestrictedBM().fit(X)
+    with pytest.raises(ValueError, match="NaN"):
+        fitted.transform(X)
+
+
+def test_empty_input_is_refused():
+    with pytest.raises(ValueError, match="0 sample"):
+        RestrictedBM().fit(np.empty((0, 3)))
+
+
+def test_other_width_is_refused(fitted):
+    with pytest.raises(ValueError, match="64 features"):
+        fitted.transform(np.zeros((2, 10)))
+    with pytest.raises(ValueError, match="64 features"):
+        fitted.score_samples(np.zeros((2, 10)))
+
+
+def test_slightly_out_of_range_test_data_is_clipped_with_a_warning(fitted):
+    X = load_digits().data[:5] / 16
+    stray = X * 1.2
+    with pytest.warns(DataRangeWarning, match="clipped into"):
+        features = fitted.transform(stray)
+    assert np.allclose(features, fitted.transform(np.clip(stray, 0, 1)))
+    assert stray.max() > 1  # the caller's array is not modified
+
+
+def test_failed_calls_leave_the_model_as_it_was(fitted):
+    state = pickle.dumps(fitted)
+    bad = load_digits().data[:10] / 16
+    bad[0, 0] = 2.0
+    with pytest.raises(ValueError):
+        fitted.partial_fit(bad)
+    with pytest.raises(ValueError):
+        fitted.partial_fit(np.zeros((3, 7)))
+    assert pickle.dumps(fitted) == state
+
+
+def test_divergence_is_reported_and_the_model_restored():
+    X = load_digits().data
+    model = RestrictedBM(n_components=8, visible="gaussian", max_iter=1, random_state=0).fit(X)
+    state = pickle.dumps(model)
+    model.set_params(learning_rate=1e30, warm_start=True, max_iter=3)
+    with pytest.raises(ValueError, match="Training diverged.*smaller learning_rate"):
+        model.fit(X)
+    assert pickle.dumps(model.set_params(learning_rate=0.01, warm_start=False, max_iter=1)) == (
+        state
+    )
+
+
+def test_input_array_is_never_modified():
+    X = (load_digits().data[:100] / 16).astype(np.float32)
+    original = X.copy()
+    model = RestrictedBM(n_components=4, max_iter=2, random_state=0).fit(X)
+    model.partial_fit(X)
+    model.transform(X), model.score_samples(X), model.gibbs(X), model.sample(X=X, n_steps=1)
+    assert np.array_equal(X, original)

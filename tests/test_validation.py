@@ -1,0 +1,27 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from skenergy._validation import DataRangeWarning, check_unit_interval
+
+
+def test_accepts_the_unit_interval():
+    X = np.array([[0.0, 0.5, 1.0]])
+    assert check_unit_interval(X, "M") is X
+
+
+@pytest.mark.parametrize("value, message", [(-0.1, "Negative values"), (1.5, "Values above 1")])
+def test_refuses_outside_with_the_way_out(value, message):
+    with pytest.raises(ValueError, match=f"{message}.*MinMaxScaler.*gaussian"):
+        check_unit_interval(np.array([[0.2, value]]), "M")
+
+
+def test_clips_a_copy_with_a_warning_for_dense_and_sparse():
+    X = np.array([[1.2, 0.3, -0.1]])
+    with pytest.warns(DataRangeWarning, match=r"\[-0.1, 1.2\]"):
+        clipped = check_unit_interval(X, "M", clip=True)
+    assert np.array_equal(clipped, [[1.0, 0.3, 0.0]]) and X[0, 0] == 1.2
+    S = sp.csr_matrix(X)
+    with pytest.warns(DataRangeWarning):
+        clipped = check_unit_interval(S, "M", clip=True)
+    assert np.array_equal(clipped.toarray(), [[1.0, 0.3, 0.0]]) and S.data.max() == 1.2
