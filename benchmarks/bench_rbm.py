@@ -10,15 +10,21 @@ same AIS code (skenergy's) for both, and the spread of log Z over independent AI
 runs. scikit-learn is trained with the settings quoted in the issue (5 epochs,
 learning rate 0.01, batch 20); skenergy with its defaults.
 
+Features: logistic regression on the hidden probabilities of each RBM (grey-level
+MNIST scaled to [0, 1]) against logistic regression on the raw pixels.
+
     python benchmarks/bench_rbm.py --data ../shared/data/mnist            # all
     python benchmarks/bench_rbm.py --data ../shared/data/mnist --speed-only
+    python benchmarks/bench_rbm.py --data ../shared/data/mnist --parts features
 """
 
 import argparse
 import time
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import BernoulliRBM
+from sklearn.pipeline import make_pipeline
 
 from skenergy import RestrictedBM
 from skenergy.datasets import load_mnist
@@ -99,22 +105,7 @@ def log_likelihood(model, X_test, n_betas, n_runs, seeds):
     return free - log_z.mean(), log_z, [e.std for e in estimates]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="../shared/data/mnist")
-    parser.add_argument("--n-components", type=int, default=500)
-    parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--speed-epochs", type=int, default=1)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--max-iter", type=int, default=20, help="skenergy's training epochs")
-    parser.add_argument("--n-betas", type=int, default=20000)
-    parser.add_argument("--n-runs", type=int, default=100)
-    parser.add_argument("--ais-seeds", type=int, default=2)
-    parser.add_argument("--speed-only", action="store_true")
-    args = parser.parse_args()
-
-    X, X_test = binarised_mnist(args.data)
-    print(f"binarised MNIST: {X.shape[0]} training, {X_test.shape[0]} test rows, float32")
+def speed(args, X):
     print(f"\nspeed: PCD-1, {args.n_components} hidden units, batch {args.batch_size}, "
           f"median of {args.repeats} alternating runs after a warm-up")  # fmt: skip
     seconds = median_epoch_seconds(
@@ -125,9 +116,9 @@ def main():
     print(f"  speed-up over BernoulliRBM: "
           f"{seconds['BernoulliRBM'] / seconds['RestrictedBM']:.2f}x; RestrictedBM / GEMM "
           f"bound: {seconds['RestrictedBM'] / seconds['GEMM alone']:.2f}x")  # fmt: skip
-    if args.speed_only:
-        return
 
+
+def quality(args, X, X_test):
     print("\nquality: test log-likelihood in nats, log Z by AIS "
           f"({args.n_betas} betas, {args.n_runs} runs, {args.ais_seeds} seeds)")  # fmt: skip
     start = time.perf_counter()
@@ -151,6 +142,59 @@ def main():
         print(f"  {name:<13} {ll:8.2f} nats  (log Z {np.round(log_z, 2).tolist()}, "
               f"spread {np.ptp(log_z):.2f}, std {np.round(stds, 2).tolist()}; "
               f"{settings}: fit {seconds_fit:.0f} s, AIS {ais_seconds:.0f} s each)")  # fmt: skip
+
+
+def features(args):
+    X, y = load_mnist(args.data)
+    X_test, y_test = load_mnist(args.data, subset="test")
+    print("\nfeatures: test accuracy of logistic regression, grey-level MNIST in [0, 1]")
+    candidates = {
+        "raw pixels": LogisticRegression(max_iter=1000),
+        "BernoulliRBM features": make_pipeline(
+            BernoulliRBM(n_components=args.n_components, learning_rate=0.01, batch_size=20,
+                         n_iter=5, random_state=0),
+            LogisticRegression(max_iter=1000),
+        ),
+        "RestrictedBM features": make_pipeline(
+            RestrictedBM(n_components=args.n_components, max_iter=args.max_iter,
+                         random_state=0),
+            LogisticRegression(max_iter=1000),
+        ),
+    }  # fmt: skip
+    for name, model in candidates.items():
+        start = time.perf_counter()
+        model.fit(X, y)
+        seconds = time.perf_counter() - start
+        print(f"  {name:<22} {model.score(X_test, y_test):.4f}  (fit {seconds:.0f} s)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="../shared/data/mnist")
+    parser.add_argument("--n-components", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--speed-epochs", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--max-iter", type=int, default=20, help="skenergy's training epochs")
+    parser.add_argument("--n-betas", type=int, default=20000)
+    parser.add_argument("--n-runs", type=int, default=100)
+    parser.add_argument("--ais-seeds", type=int, default=2)
+    parser.add_argument(
+        "--parts", nargs="+", default=["speed", "quality", "features"],
+        choices=["speed", "quality", "features"],
+    )  # fmt: skip
+    parser.add_argument("--speed-only", action="store_true", help="same as --parts speed")
+    args = parser.parse_args()
+    parts = ["speed"] if args.speed_only else args.parts
+
+    X, X_test = binarised_mnist(args.data)
+    print(f"binarised MNIST: {X.shape[0]} training, {X_test.shape[0]} test rows, float32")
+    if "speed" in parts:
+        speed(args, X)
+    if "quality" in parts:
+        quality(args, X, X_test)
+    if "features" in parts:
+        features(args)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,11 @@ class LogPartition:
         ``"exact"`` or ``"ais"``.
     n_betas, n_runs : int
         The AIS settings (0 when exact).
+    effective_runs : float
+        Effective sample size of the AIS importance weights,
+        ``(sum w)**2 / sum w**2``: ``n_runs`` when all runs agree, near 1 when one
+        run dominates, in which case the estimate is unreliable and most likely
+        too low (AIS underestimates ``log Z`` when its chains miss modes).
     """
 
     log_z: float
@@ -44,6 +49,7 @@ class LogPartition:
     method: str = "exact"
     n_betas: int = 0
     n_runs: int = 0
+    effective_runs: float = 0.0
 
     def __post_init__(self):
         if self.lower is None:
@@ -132,4 +138,5 @@ def _summarise_log_weights(log_w, log_z_base, n_betas):
         method="ais",
         n_betas=int(n_betas),
         n_runs=int(n_runs),
+        effective_runs=float(w.sum() ** 2 / (w * w).sum()),
     )

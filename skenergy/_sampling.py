@@ -24,13 +24,31 @@ def make_generator(random_state):
     return np.random.default_rng(random_state)
 
 
+def uniform(shape, dtype, rng, out=None):
+    """Uniforms on [0, 1) in ``dtype``, as ``rng.random(shape, dtype, out)`` returns them.
+
+    For float32 the same values (``k / 2**24`` from the top 24 bits of each 32-bit
+    draw) are made from the bit generator's raw 64-bit output in bulk, which is
+    about twice as fast as drawing them one by one: it was a tenth of an RBM epoch.
+    """
+    if np.dtype(dtype) != np.float32:
+        return rng.random(shape, dtype=dtype, out=out)
+    size = int(np.prod(shape))
+    bits = rng.bit_generator.random_raw((size + 1) // 2).view(np.uint32)[:size]
+    np.right_shift(bits, 8, out=bits)
+    out = np.empty(shape, dtype=np.float32) if out is None else out
+    out.reshape(size)[...] = bits
+    out *= np.float32(2.0**-24)
+    return out
+
+
 def sample_bernoulli(p, rng, out=None, scratch=None):
     """Binary states with ``P(s = 1) = p``, in ``p``'s dtype.
 
-    ``out`` may be ``p`` itself; ``scratch`` (same shape and dtype) receives the
-    uniforms, so that a training loop allocates nothing.
+    ``out`` may be ``p`` itself; ``scratch`` (same shape and dtype, C-contiguous)
+    receives the uniforms, so that a training loop allocates nothing.
     """
-    u = rng.random(p.shape, dtype=p.dtype, out=scratch)
+    u = uniform(p.shape, p.dtype, rng, out=scratch)
     return np.less(u, p, out=out if out is not None else np.empty_like(p))
 
 

@@ -5,9 +5,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-
-class DataRangeWarning(UserWarning):
-    """Values outside the model's domain were clipped into it."""
+from .exceptions import DataRangeWarning
 
 
 def _values(X):

@@ -2,6 +2,7 @@
 
 import copy
 import time
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -27,6 +28,7 @@ from ._partition import (
 )
 from ._sampling import ais_betas, make_generator, sample_bernoulli, sample_gaussian
 from ._validation import check_unit_interval
+from .exceptions import AISWarning
 
 _LOG_2PI = np.log(2 * np.pi)
 #: Rows of training (and held-out) data on which the learning curves are measured.
@@ -819,6 +821,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 cache[key] = _exact_log_partition(W, b, c, self.visible)
             else:
                 cache[key] = self._ais_log_partition()
+                _warn_if_unreliable(cache[key])
         return cache[key]
 
     def _partition_method(self):
@@ -925,6 +928,23 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         tags.input_tags.positive_only = self.visible == "bernoulli"
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+#: Below this fraction of effective AIS runs, log_partition warns.
+_MIN_EFFECTIVE_RUN_FRACTION = 0.1
+
+
+def _warn_if_unreliable(estimate):
+    if estimate.effective_runs < _MIN_EFFECTIVE_RUN_FRACTION * estimate.n_runs:
+        warnings.warn(
+            f"The AIS estimate of log Z ({estimate.log_z:.2f}) rests on "
+            f"{estimate.effective_runs:.1f} effective runs out of {estimate.n_runs}: "
+            "a few runs dominate, so log Z is probably too low and the log-likelihood "
+            "too high. Increase n_betas (and n_runs) until estimates with different "
+            "settings agree.",
+            AISWarning,
+            stacklevel=3,
+        )
 
 
 # --------------------------------------------------------------------- algebra

@@ -16,8 +16,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
 from skenergy import RestrictedBM
-from skenergy._validation import DataRangeWarning
 from skenergy.datasets import make_bars_and_stripes
+from skenergy.exceptions import AISWarning, DataRangeWarning
 
 
 def states(n):
@@ -469,3 +469,12 @@ def test_input_array_is_never_modified():
     model.partial_fit(X)
     model.transform(X), model.score_samples(X), model.gibbs(X), model.sample(X=X, n_steps=1)
     assert np.array_equal(X, original)
+
+
+def test_ais_warns_when_few_runs_dominate():
+    # Strong weights and only a handful of intermediate distributions: AIS fails.
+    model = random_model(12, 10, scale=3.0).set_params(partition="ais", n_betas=3, n_runs=50)
+    with pytest.warns(AISWarning, match="effective runs out of 50"):
+        estimate = model.log_partition()
+    assert estimate.effective_runs < 5
+    assert estimate.log_z < random_model(12, 10, scale=3.0).log_partition().log_z

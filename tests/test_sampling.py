@@ -8,6 +8,7 @@ from skenergy._sampling import (
     make_generator,
     sample_bernoulli,
     sample_gaussian,
+    uniform,
 )
 
 
@@ -54,3 +55,13 @@ def test_ais_betas_span_zero_to_one_and_crowd_near_one():
 def test_geometric_temperatures():
     t = geometric_temperatures(10.0, 0.1, 5)
     assert np.allclose(t, [10, 10 / np.sqrt(10), 1, 1 / np.sqrt(10), 0.1])
+
+
+def test_float32_uniforms_are_the_generators_own():
+    # Bulk drawing gives exactly the values Generator.random(dtype=float32) gives.
+    expected = np.random.default_rng(5).random((3, 7), dtype=np.float32)
+    got = uniform((3, 7), np.float32, np.random.default_rng(5))
+    assert np.array_equal(got, expected)
+    out = np.empty((2, 2), np.float32)
+    assert uniform((2, 2), np.float32, np.random.default_rng(0), out=out) is out
+    assert 0 <= out.min() and out.max() < 1

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skenergy._validation import DataRangeWarning, check_unit_interval
+from skenergy._validation import check_unit_interval
+from skenergy.exceptions import DataRangeWarning
 
 
 def test_accepts_the_unit_interval():
