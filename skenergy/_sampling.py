@@ -5,6 +5,8 @@ compares them with the probabilities in place: no float64 temporaries on float32
 models, and no new arrays per minibatch when the caller passes ``out``.
 """
 
+import math
+
 import numpy as np
 from sklearn.utils import check_random_state
 
@@ -33,7 +35,7 @@ def uniform(shape, dtype, rng, out=None):
     """
     if np.dtype(dtype) != np.float32:
         return rng.random(shape, dtype=dtype, out=out)
-    size = int(np.prod(shape))
+    size = math.prod(shape)
     bits = rng.bit_generator.random_raw((size + 1) // 2).view(np.uint32)[:size]
     np.right_shift(bits, 8, out=bits)
     out = np.empty(shape, dtype=np.float32) if out is None else out

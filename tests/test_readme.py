@@ -1,0 +1,19 @@
+"""The README's tour of the API runs as written."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_tour_runs():
+    if not README.exists():
+        pytest.skip("README.md is not shipped with an installed package")
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    assert blocks, "the README has a Python tour"
+    namespace = {}
+    exec(compile(blocks[0], str(README), "exec"), namespace)
+    assert namespace["H"].shape == (1797, 64)
+    assert namespace["log_p"].shape == (1797,)
