@@ -91,6 +91,7 @@ def as_restricted_bm(peer, X):
     model.components_ = peer.components_.astype(np.float32)
     model.intercept_hidden_ = peer.intercept_hidden_.astype(np.float32)
     model.intercept_visible_ = peer.intercept_visible_.astype(np.float32)
+    model.h_samples_ = peer.h_samples_.astype(np.float32)  # its persistent chains
     return model
 
 
@@ -157,6 +158,14 @@ def quality(args, X, X_test):
               f"AIS {ais_seconds:.0f} s each)")  # fmt: skip
         print(f"  {'':<13} pseudo-log-likelihood {model.pseudo_log_likelihood(X_test).mean():.2f}"
               f", reconstruction error {reconstruction_error(model, X_test):.2f}")  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AISWarning)
+            forward, reverse = model.log_partition_bounds(n_steps=args.reverse_steps)
+        free = -model.free_energy(X_test).mean()
+        print(f"  {'':<13} bracket: forward AIS {free - forward.log_z:.2f} >= log-likelihood >= "
+              f"reverse AIS {free - reverse.log_z:.2f} (reverse from the persistent chains "
+              f"after {args.reverse_steps} Gibbs steps; effective runs "
+              f"{reverse.effective_runs:.1f})")  # fmt: skip
 
 
 def features(args):
@@ -194,6 +203,7 @@ def main():
     parser.add_argument("--n-betas", type=int, default=20000)
     parser.add_argument("--n-runs", type=int, default=100)
     parser.add_argument("--ais-seeds", type=int, default=2)
+    parser.add_argument("--reverse-steps", type=int, default=1000)
     parser.add_argument(
         "--parts", nargs="+", default=["speed", "quality", "features"],
         choices=["speed", "quality", "features"],

@@ -32,7 +32,7 @@ class LogPartition:
         interval Salakhutdinov & Murray (2008) report; equal to ``log_z`` when exact.
         ``lower`` is ``-inf`` when three standard errors exceed the mean.
     method : str
-        ``"exact"`` or ``"ais"``.
+        ``"exact"``, ``"ais"`` or ``"reverse ais"``.
     n_betas, n_runs : int
         The AIS settings (0 when exact).
     effective_runs : float
@@ -89,15 +89,24 @@ def exact_log_partition(log_unnormalised, n_units, dtype=np.float64, chunk=1 << 
     return LogPartition(log_z=float(logsumexp(parts)))
 
 
-def annealed_importance_sampling(state, log_z_base, log_ratio, transition, betas, rng):
+def annealed_importance_sampling(
+    state, log_z_base, log_ratio, transition, betas, rng, reverse=False
+):
     """Estimate ``log Z`` of a target model by annealed importance sampling.
+
+    Forward (the default), chains start from exact samples of the base
+    distribution (inverse temperature 0) and the estimate is a stochastic lower
+    bound: ``E[log Z_hat] <= log Z``. Reverse, chains start from samples of the
+    target (inverse temperature 1) and anneal down to the base; when those
+    samples are exact the estimate is a stochastic upper bound. Together they
+    bracket ``log Z`` (bidirectional Monte Carlo, Grosse et al. 2015).
 
     Parameters
     ----------
     state : object
-        ``n_runs`` independent exact samples of the base distribution (inverse
-        temperature 0), in whatever form ``log_ratio`` and ``transition`` take (a
-        model may carry cached activations along with the states).
+        ``n_runs`` independent samples of the starting distribution, in whatever
+        form ``log_ratio`` and ``transition`` take (a model may carry cached
+        activations along with the states).
     log_z_base : float
         The base distribution's exact log partition function.
     log_ratio : callable ``(state, beta_from, beta_to) -> ndarray (n_runs,)``
@@ -108,34 +117,43 @@ def annealed_importance_sampling(state, log_z_base, log_ratio, transition, betas
     betas : ndarray
         Increasing inverse temperatures from 0 to 1 (:func:`skenergy._sampling.ais_betas`).
     rng : numpy.random.Generator
+    reverse : bool, default=False
+        Anneal from the target down to the base.
 
     Returns
     -------
     LogPartition
     """
+    path = betas[::-1] if reverse else betas
     log_w = 0.0
-    for beta_from, beta_to in zip(betas[:-1], betas[1:], strict=True):
+    for step, (beta_from, beta_to) in enumerate(zip(path[:-1], path[1:], strict=True)):
         log_w += log_ratio(state, beta_from, beta_to)
-        if beta_to < 1.0:
+        if step < len(path) - 2:
             state = transition(state, beta_to, rng)
-    return _summarise_log_weights(np.asarray(log_w, dtype=float), log_z_base, len(betas))
+    return _summarise_log_weights(np.asarray(log_w, dtype=float), log_z_base, len(betas), reverse)
 
 
-def _summarise_log_weights(log_w, log_z_base, n_betas):
+def _summarise_log_weights(log_w, log_z_base, n_betas, reverse):
+    """The estimate from the log importance weights (their mean estimates Z / Z_base,
+    or its inverse for reverse annealing)."""
     n_runs = log_w.shape[0]
     shift = log_w.max()
     w = np.exp(log_w - shift)
     mean = w.mean()
     se = w.std(ddof=1) / np.sqrt(n_runs) if n_runs > 1 else np.inf
-    offset = log_z_base + shift
+    sign = -1.0 if reverse else 1.0
+    log_z = log_z_base + sign * (shift + np.log(mean))
     with np.errstate(divide="ignore"):
-        lower = offset + np.log(max(mean - 3 * se, 0.0))
+        bounds = sorted(
+            log_z_base + sign * (shift + np.log(m))
+            for m in (max(mean - 3 * se, 0.0), mean + 3 * se)
+        )
     return LogPartition(
-        log_z=float(offset + np.log(mean)),
+        log_z=float(log_z),
         std=float(se / mean),
-        lower=float(lower),
-        upper=float(offset + np.log(mean + 3 * se)),
-        method="ais",
+        lower=float(bounds[0]),
+        upper=float(bounds[1]),
+        method="reverse ais" if reverse else "ais",
         n_betas=int(n_betas),
         n_runs=int(n_runs),
         effective_runs=float(w.sum() ** 2 / (w * w).sum()),

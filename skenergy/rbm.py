@@ -698,12 +698,16 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         elif mask is not None:
             raise ValueError("mask marks units clamped to X's values: pass X as well.")
         elif from_chains:
-            rows = np.arange(n_samples) % self.h_samples_.shape[0]
-            Z = np.empty((n_samples, self.n_features_in_), dtype=dtype)
-            self._sample_visible(self.h_samples_[rows], Z, rng)
+            Z = self._chains_from_persistent(n_samples, rng)
         else:
             Z = self._fresh_visible(n_samples, rng)
         return self._to_data_units(self._run_chains(Z, n_steps, rng, clamp, mean))
+
+    def _chains_from_persistent(self, n_samples, rng):
+        """Visible states drawn from the persistent chains' hidden states (cycled)."""
+        rows = np.arange(n_samples) % self.h_samples_.shape[0]
+        Z = np.empty((n_samples, self.n_features_in_), dtype=self.components_.dtype)
+        return self._sample_visible(self.h_samples_[rows], Z, rng)
 
     def _fresh_visible(self, n_samples, rng):
         """Independent visible states from the base rates (Bernoulli) or N(b, I) (Gaussian)."""
@@ -811,15 +815,45 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             number of runs.
         """
         check_is_fitted(self)
-        method = self._partition_method()
+        return self._cached_log_partition(self._partition_method())
+
+    def log_partition_bounds(self, n_steps=1000):
+        """Bracket ``log Z`` between forward and reverse AIS (bidirectional Monte Carlo).
+
+        Forward AIS (the estimate :meth:`log_partition` uses for large models) is a
+        stochastic lower bound on ``log Z``. Reverse AIS anneals from samples of the
+        model down to the base-rate model and is a stochastic upper bound when those
+        samples are exact; here they come from the persistent chains run for
+        ``n_steps`` more Gibbs steps, so the bracket holds as far as the chains have
+        mixed (Grosse, Ghahramani & Adams 2015). A narrow bracket means both
+        estimates can be trusted; a wide one means neither can. Costs two AIS runs
+        (the forward one is cached and shared with :meth:`log_partition`).
+
+        Parameters
+        ----------
+        n_steps : int, default=1000
+            Gibbs steps from the persistent chains before reverse annealing.
+
+        Returns
+        -------
+        forward, reverse : LogPartition
+            ``forward.log_z <= log Z <= reverse.log_z`` in expectation.
+        """
+        check_is_fitted(self)
+        forward = self._cached_log_partition("ais")
+        rng = np.random.default_rng([self._ais_seed, 1])
+        samples = self._run_chains(self._chains_from_persistent(self.n_runs, rng), n_steps, rng)
+        return forward, self._ais_log_partition(rng, start=samples)
+
+    def _cached_log_partition(self, method):
         key = (method, self.n_betas, self.n_runs)
         cache = self.__dict__.setdefault("_log_partition_cache", {})
         if key not in cache:
-            W, b, c = self._parameters(np.float64)
             if method == "exact":
+                W, b, c = self._parameters(np.float64)
                 cache[key] = _exact_log_partition(W, b, c, self.visible)
             else:
-                cache[key] = self._ais_log_partition()
+                cache[key] = self._ais_log_partition(np.random.default_rng(self._ais_seed))
                 _warn_if_unreliable(cache[key])
         return cache[key]
 
@@ -835,16 +869,16 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         n_hidden, n_visible = self.components_.shape
         return min(n_hidden, n_visible) if self.visible == "bernoulli" else n_hidden
 
-    def _ais_log_partition(self):
-        """AIS from the base-rate model (W = 0) to this model (Salakhutdinov & Murray 2008)."""
+    def _ais_log_partition(self, rng, start=None):
+        """AIS between the base-rate model (W = 0) and this model (Salakhutdinov & Murray
+        2008): forward from exact base samples, or reverse from ``start``, model samples."""
         W, b, c = self._parameters()
         base = self._visible_base.astype(W.dtype)
-        rng = np.random.default_rng(self._ais_seed)
         n_hidden, n_visible = W.shape
         gaussian = self.visible == "gaussian"
         # The base model has W = 0: N(b, I) or Bernoulli(logistic(base)) visible
         # units, and uniform hidden units; _fresh_visible draws from it exactly.
-        v = self._fresh_visible(self.n_runs, rng)
+        v = self._fresh_visible(self.n_runs, rng) if start is None else start
         if gaussian:
             log_z_base = 0.5 * n_visible * _LOG_2PI + n_hidden * np.log(2)
         else:
@@ -872,8 +906,9 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
         state = (v, _hidden_input(v, W, c).astype(np.float64))
         return annealed_importance_sampling(
-            state, log_z_base, log_ratio, transition, ais_betas(self.n_betas), rng
-        )
+            state, log_z_base, log_ratio, transition, ais_betas(self.n_betas), rng,
+            reverse=start is not None,
+        )  # fmt: skip
 
     def pseudo_log_likelihood(self, X, random_state=0):
         """Pseudo-log-likelihood of each row: ``n_features`` times ``log p(x_i | x_-i)``.

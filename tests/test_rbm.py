@@ -478,3 +478,18 @@ def test_ais_warns_when_few_runs_dominate():
         estimate = model.log_partition()
     assert estimate.effective_runs < 5
     assert estimate.log_z < random_model(12, 10, scale=3.0).log_partition().log_z
+
+
+def test_forward_and_reverse_ais_bracket_the_exact_log_partition():
+    model = random_model(12, 10, scale=1.5).set_params(n_betas=30, n_runs=500)
+    exact = model.log_partition().log_z  # 12 visible units: enumerated
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AISWarning)
+        forward, reverse = model.log_partition_bounds(n_steps=200)
+    # Few intermediate distributions: a wide bracket, on the right sides.
+    assert forward.method == "ais" and reverse.method == "reverse ais"
+    assert forward.log_z < exact - 0.05 and reverse.log_z > exact + 0.05
+    model.set_params(n_betas=3000, n_runs=100)
+    forward, reverse = model.log_partition_bounds(n_steps=200)
+    assert reverse.log_z - forward.log_z < 0.1
+    assert forward.log_z - 0.05 < exact < reverse.log_z + 0.05
