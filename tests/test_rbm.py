@@ -473,10 +473,10 @@ def test_input_array_is_never_modified():
 
 def test_ais_warns_when_few_runs_dominate():
     # Strong weights and only a handful of intermediate distributions: AIS fails.
-    model = random_model(12, 10, scale=3.0).set_params(partition="ais", n_betas=3, n_runs=50)
-    with pytest.warns(AISWarning, match="effective runs out of 50"):
+    model = random_model(12, 10, scale=3.0).set_params(partition="ais", n_betas=3, n_runs=200)
+    with pytest.warns(AISWarning, match="effective runs out of 200"):
         estimate = model.log_partition()
-    assert estimate.effective_runs < 5
+    assert estimate.effective_runs < 6
     assert estimate.log_z < random_model(12, 10, scale=3.0).log_partition().log_z
 
 
