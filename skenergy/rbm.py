@@ -16,7 +16,7 @@ from sklearn.base import (
 from sklearn.utils import gen_even_slices
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._activations import log_logistic, logistic, softplus
 from ._optim import learning_rate_at, momentum_at, momentum_step
@@ -591,9 +591,11 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             ``E[v | h]`` in the units of the training data.
         """
         check_is_fitted(self)
-        H = np.asarray(H, dtype=self.components_.dtype)
-        if H.ndim != 2 or H.shape[1] != self.n_components:
-            raise ValueError(f"H must have shape (n_samples, {self.n_components}), got {H.shape}.")
+        H = check_array(H, dtype=self.components_.dtype)
+        if H.shape[1] != self.components_.shape[0]:
+            raise ValueError(
+                f"H must have shape (n_samples, {self.components_.shape[0]}), got {H.shape}."
+            )
         mean = _visible_mean(H, self.components_, self.intercept_visible_, self.visible)
         return self._to_data_units(mean)
 

@@ -493,3 +493,11 @@ def test_forward_and_reverse_ais_bracket_the_exact_log_partition():
     forward, reverse = model.log_partition_bounds(n_steps=200)
     assert reverse.log_z - forward.log_z < 0.1
     assert forward.log_z - 0.05 < exact < reverse.log_z + 0.05
+
+
+def test_inverse_transform_checks_its_input(fitted):
+    assert fitted.inverse_transform(fitted.transform(load_digits().data[:3] / 16)).shape == (3, 64)
+    with pytest.raises(ValueError, match=r"shape \(n_samples, 4\)"):
+        fitted.inverse_transform(np.zeros((2, 5)))
+    with pytest.raises(ValueError, match="NaN"):
+        fitted.inverse_transform(np.full((1, 4), np.nan))
