@@ -501,3 +501,17 @@ def test_inverse_transform_checks_its_input(fitted):
         fitted.inverse_transform(np.zeros((2, 5)))
     with pytest.raises(ValueError, match="NaN"):
         fitted.inverse_transform(np.full((1, 4), np.nan))
+
+
+def test_gaussian_gibbs_sampler_has_the_model_density_as_stationary_distribution():
+    model = random_model(1, 2, visible="gaussian", scale=1.5, seed=2)
+    model.mean_[:], model.scale_[:] = 1.0, 3.0  # samples come back in data units
+    grid = np.linspace(-40, 40, 8001)
+    density = np.exp(model.score_samples(grid[:, None]))
+    cdf = np.cumsum(density) * (grid[1] - grid[0])
+    assert cdf[-1] == pytest.approx(1.0, abs=1e-4)
+    samples = model.sample(4000, n_steps=50, random_state=0).ravel()
+    result = stats.kstest(samples, lambda x: np.interp(x, grid, cdf))
+    assert result.pvalue > 1e-3
+    # The test has power: the samples shifted by an eighth of a standard deviation fail.
+    assert stats.kstest(samples + 0.65, lambda x: np.interp(x, grid, cdf)).pvalue < 1e-4
