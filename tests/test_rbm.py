@@ -515,3 +515,14 @@ def test_gaussian_gibbs_sampler_has_the_model_density_as_stationary_distribution
     assert result.pvalue > 1e-3
     # The test has power: the samples shifted by an eighth of a standard deviation fail.
     assert stats.kstest(samples + 0.65, lambda x: np.interp(x, grid, cdf)).pvalue < 1e-4
+
+
+def test_sampling_arguments_are_checked(fitted):
+    X = load_digits().data[:2] / 16
+    with pytest.raises(ValueError, match="n_samples must be an integer >= 1, got 0"):
+        fitted.sample(0)
+    with pytest.raises(ValueError, match="n_steps must be an integer >= 0, got -1"):
+        fitted.gibbs(X, n_steps=-1)
+    with pytest.raises(ValueError, match=r"mask must have shape \(64,\) or \(2, 64\)"):
+        fitted.sample(X=X, mask=np.ones(10, dtype=bool))
+    assert np.array_equal(fitted.gibbs(X, n_steps=0), X)  # zero steps: the start, copied
