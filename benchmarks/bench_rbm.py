@@ -107,17 +107,15 @@ def reconstruction_error(model, X):
     return float(((model.reconstruct(X) - X) ** 2).sum(axis=1).mean())
 
 
-def log_likelihood(model, X_test, n_betas, n_runs, seeds):
-    """Test log-likelihood with log Z from AIS, over independent AIS seeds."""
+def log_z_estimates(model, n_betas, n_runs, seeds):
+    """Forward AIS estimates of log Z, one per independent AIS seed."""
     model.set_params(n_betas=n_betas, n_runs=n_runs)
     estimates = []
     for seed in seeds:
         model._ais_seed = seed
         model._log_partition_cache = {}
         estimates.append(model.log_partition())
-    log_z = np.array([e.log_z for e in estimates])
-    free = -model.free_energy(X_test).mean()
-    return free - log_z.mean(), log_z, [e.std for e in estimates], estimates
+    return estimates
 
 
 def speed(args, X):
@@ -156,13 +154,15 @@ def quality(args, X, X_test):
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AISWarning)  # reported below instead
-            ll, log_z, stds, estimates = log_likelihood(
-                model, X_test, args.n_betas, args.n_runs, seeds
-            )
+            estimates = log_z_estimates(model, args.n_betas, args.n_runs, seeds)
         ais_seconds = (time.perf_counter() - start) / len(seeds)
+        free = -model.free_energy(X_test).mean()
+        log_z = np.array([e.log_z for e in estimates])
+        stds = [round(e.std, 2) for e in estimates]
         effective = [round(e.effective_runs, 1) for e in estimates]
+        ll = free - log_z.mean()
         print(f"  {name:<13} {ll:8.2f} nats  (log Z {np.round(log_z, 2).tolist()}, "
-              f"spread {np.ptp(log_z):.2f}, std {np.round(stds, 2).tolist()}, effective "
+              f"spread {np.ptp(log_z):.2f}, std {stds}, effective "
               f"runs {effective} of {args.n_runs}; {settings}: fit {seconds_fit:.0f} s, "
               f"AIS {ais_seconds:.0f} s each)")  # fmt: skip
         print(f"  {'':<13} pseudo-log-likelihood {model.pseudo_log_likelihood(X_test).mean():.2f}"
@@ -170,7 +170,6 @@ def quality(args, X, X_test):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AISWarning)
             forward, reverse = model.log_partition_bounds(n_steps=args.reverse_steps)
-        free = -model.free_energy(X_test).mean()
         print(f"  {'':<13} bracket: forward AIS {free - forward.log_z:.2f} >= log-likelihood >= "
               f"reverse AIS {free - reverse.log_z:.2f} (reverse from the persistent chains "
               f"after {args.reverse_steps} Gibbs steps; effective runs "

@@ -8,6 +8,11 @@ import scipy.sparse as sp
 from .exceptions import DataRangeWarning
 
 
+def as_dense(X):
+    """A dense array from a dense array or a sparse matrix (dense input passes through)."""
+    return X.toarray() if sp.issparse(X) else X
+
+
 def _values(X):
     return X.data if sp.issparse(X) else X
 

@@ -27,7 +27,7 @@ from ._partition import (
     exact_log_partition,
 )
 from ._sampling import ais_betas, make_generator, sample_bernoulli, sample_gaussian
-from ._validation import check_unit_interval
+from ._validation import as_dense, check_unit_interval
 from .exceptions import AISWarning
 
 _LOG_2PI = np.log(2 * np.pi)
@@ -396,8 +396,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             scale = np.sqrt(np.maximum(var, 0))
             scale[scale < 10 * np.finfo(X.dtype).eps] = 1.0
             self.scale_ = scale.astype(X.dtype)
-        X = X.toarray() if sp.issparse(X) else X
-        return (X - self.mean_) / self.scale_
+        return (as_dense(X) - self.mean_) / self.scale_
 
     def _initialise(self, Z, rng):
         """Fresh parameters as the practical guide advises, chains and histories."""
@@ -638,8 +637,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             Sampled visible states.
         """
         _check_count(n_steps, "n_steps", minimum=0)
-        Z = self._validate_input(X)
-        Z = np.array(Z.toarray() if sp.issparse(Z) else Z, dtype=self.components_.dtype)
+        Z = self._chain_start(X)
         return self._to_data_units(self._run_chains(Z, n_steps, self._generator(random_state)))
 
     def sample(
@@ -695,11 +693,9 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         _check_count(n_samples, "n_samples", minimum=1)
         _check_count(n_steps, "n_steps", minimum=0)
         rng = self._generator(random_state)
-        dtype = self.components_.dtype
         clamp = None
         if X is not None:
-            Z = self._validate_input(X)
-            Z = np.array(Z.toarray() if sp.issparse(Z) else Z, dtype=dtype)
+            Z = self._chain_start(X)
             if mask is not None:
                 clamp = np.asarray(mask, dtype=bool)
                 if clamp.shape not in (Z.shape[1:], Z.shape):
@@ -715,6 +711,10 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         else:
             Z = self._fresh_visible(n_samples, rng)
         return self._to_data_units(self._run_chains(Z, n_steps, rng, clamp, mean))
+
+    def _chain_start(self, X):
+        """Validated rows of X as a fresh dense array in model units: chains start there."""
+        return np.array(as_dense(self._validate_input(X)), dtype=self.components_.dtype)
 
     def _chains_from_persistent(self, n_samples, rng):
         """Visible states drawn from the persistent chains' hidden states (cycled)."""
@@ -905,6 +905,9 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             log_z_base = float(softplus(base.astype(np.float64)).sum()) + n_hidden * np.log(2)
         bias_gap = (b - base).astype(np.float64)
 
+        def hidden_input(v):  # in float64: the log ratios are small differences
+            return _hidden_input(v, W, c).astype(np.float64)
+
         def log_ratio(state, beta_from, beta_to):
             v, pre = state
             ratio = (softplus(beta_to * pre) - softplus(beta_from * pre)).sum(axis=1)
@@ -922,9 +925,9 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 if gaussian
                 else sample_bernoulli(logistic(mean, out=mean), rng, out=mean)
             )
-            return v, _hidden_input(v, W, c).astype(np.float64)
+            return v, hidden_input(v)
 
-        state = (v, _hidden_input(v, W, c).astype(np.float64))
+        state = (v, hidden_input(v))
         return annealed_importance_sampling(
             state, log_z_base, log_ratio, transition, ais_betas(self.n_betas), rng,
             reverse=start is not None,
@@ -955,7 +958,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return self._pseudo_log_likelihood(Z, coords)
 
     def _pseudo_log_likelihood(self, Z, coords):
-        Z = Z.toarray() if sp.issparse(Z) else Z
+        Z = as_dense(Z)
         W, b, c = self._parameters(np.float64)
         n_features = Z.shape[1]
         rows = np.arange(Z.shape[0])
@@ -1034,8 +1037,7 @@ def _free_energy(V, W, b, c, visible):
     fe = -softplus(_hidden_input(V, W, c)).sum(axis=1)
     if visible == "bernoulli":
         return fe - safe_sparse_dot(V, b)
-    V = V.toarray() if sp.issparse(V) else V
-    return fe + 0.5 * ((V - b) ** 2).sum(axis=1)
+    return fe + 0.5 * ((as_dense(V) - b) ** 2).sum(axis=1)
 
 
 def _enumerated_layer_name(visible, n_hidden, n_visible):
@@ -1116,7 +1118,7 @@ class _Monitor:
 
     def record(self, rbm):
         """Append this epoch's values to the curves; return the early-stopping score."""
-        train = self.train.toarray() if sp.issparse(self.train) else self.train
+        train = as_dense(self.train)
         W, b, c = rbm._parameters()
         recon = _visible_mean(_hidden_probabilities(train, W, c), W, b, rbm.visible)
         rbm.reconstruction_error_curve_.append(float(((train - recon) ** 2).sum(1).mean()))
