@@ -40,7 +40,7 @@ def learning_rate_at(step, n_steps, learning_rate, schedule):
     return learning_rate
 
 
-def momentum_step(param, velocity, step, momentum, decay=0.0, l1=0.0):
+def momentum_step(param, velocity, step, momentum, decay=0.0, l1=0.0, penalised=...):
     """One velocity-form update of ``param``, in place.
 
     Parameters
@@ -57,6 +57,9 @@ def momentum_step(param, velocity, step, momentum, decay=0.0, l1=0.0):
         ``learning_rate * l2``: the L2 weight decay of this step.
     l1 : float
         ``learning_rate * l1``: the L1 shrinkage of this step.
+    penalised : index, default=...
+        The part of ``param`` that ``decay`` and ``l1`` apply to: the weights of a
+        matrix that also holds biases, which are never penalised.
     """
     if momentum:
         velocity *= momentum
@@ -64,10 +67,11 @@ def momentum_step(param, velocity, step, momentum, decay=0.0, l1=0.0):
         direction, scratch = velocity, step
     else:
         direction, scratch = step, velocity
+    weights = param[penalised]
     if decay:
-        np.multiply(param, decay, out=scratch)
-        direction -= scratch
+        np.multiply(weights, decay, out=scratch[penalised])
+        direction[penalised] -= scratch[penalised]
     if l1:
-        direction -= l1 * np.sign(param)
+        direction[penalised] -= l1 * np.sign(weights)
     param += direction
     return param

@@ -44,20 +44,63 @@ def uniform(shape, dtype, rng, out=None):
     return out
 
 
-def sample_bernoulli(p, rng, out=None, scratch=None):
+def coarse_uniform(shape, dtype, rng, out=None, signed=False):
+    """Uniforms ``k / 2**16`` on [0, 1) in ``dtype``, four from each 64-bit draw.
+
+    ``signed`` gives uniforms ``k / 2**15`` on [-1, 1) instead, from the same bits.
+
+    Drawing the random bits is most of the cost of sampling (the bit generator
+    takes 1.6 ns per 64-bit word): a quarter of the draws makes the samplers of a
+    training loop three times cheaper. A Bernoulli state sampled with these is off
+    by less than ``2**-16`` in probability, far below the noise of a minibatch
+    gradient, but not what a user-facing sampler should return.
+    """
+    size = math.prod(shape)
+    words = rng.bit_generator.random_raw(-(-size // 4)).view(np.int16 if signed else np.uint16)
+    dtype = np.dtype(dtype)
+    scale = dtype.type(2.0**-15 if signed else 2.0**-16)
+    return np.multiply(words[:size].reshape(shape), scale, out=out, dtype=dtype)
+
+
+def sample_bernoulli(p, rng, out=None, scratch=None, coarse=False):
     """Binary states with ``P(s = 1) = p``, in ``p``'s dtype.
 
     ``out`` may be ``p`` itself; ``scratch`` (same shape and dtype, C-contiguous)
-    receives the uniforms, so that a training loop allocates nothing.
+    receives the uniforms, so that a training loop allocates nothing. ``coarse``
+    draws 16-bit uniforms (:func:`coarse_uniform`): for training loops only.
     """
-    u = uniform(p.shape, p.dtype, rng, out=scratch)
+    draw = coarse_uniform if coarse else uniform
+    u = draw(p.shape, p.dtype, rng, out=scratch)
     return np.less(u, p, out=out if out is not None else np.empty_like(p))
+
+
+def sample_bernoulli_tanh(t, rng, out=None, scratch=None):
+    """Binary states with ``P(s = 1) = (1 + t) / 2``, from coarse uniforms; for training loops.
+
+    With ``t = tanh(x / 2)`` that is ``P(s = 1) = logistic(x)``, and for spins at
+    temperature T, ``t = tanh(h / T)`` is Glauber's rule: comparing ``t`` with
+    uniforms on [-1, 1) skips the two passes that turn ``t`` into a probability.
+    ``out`` may be ``t``; ``scratch`` (``t``'s shape and dtype) receives the uniforms.
+    """
+    u = coarse_uniform(t.shape, t.dtype, rng, out=scratch, signed=True)
+    return np.less(u, t, out=out if out is not None else np.empty_like(t))
 
 
 def sample_gaussian(mean, rng, out=None):
     """Unit-variance Gaussian states around ``mean`` (``out`` may be ``mean``)."""
     noise = rng.standard_normal(mean.shape, dtype=mean.dtype)
     return np.add(noise, mean, out=out)
+
+
+def flip_spins(S, fraction, rng):
+    """A copy of spin rows (+1/-1), ``round(fraction * n_units)`` random units flipped in each."""
+    S = np.array(S)
+    n_flip = int(round(fraction * S.shape[1]))
+    if n_flip:
+        cols = np.argsort(rng.random(S.shape), axis=1)[:, :n_flip]
+        rows = np.arange(S.shape[0])[:, None]
+        S[rows, cols] = -S[rows, cols]
+    return S
 
 
 def ais_betas(n_betas):

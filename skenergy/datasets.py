@@ -9,7 +9,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ._sampling import make_generator
+from ._sampling import flip_spins, make_generator
 
 # IDX type codes (LeCun's format): the third byte of the magic number.
 _IDX_DTYPES = {
@@ -200,12 +200,8 @@ def flip_bits(X, fraction, *, random_state=None):
     if not 0 <= fraction <= 1:
         raise ValueError(f"fraction must be in [0, 1], got {fraction}.")
     spins = _encoding_of(X) == "spin"
-    n_flip = int(round(fraction * X.shape[1]))
-    rng = make_generator(random_state)
-    cols = np.argsort(rng.random(X.shape), axis=1)[:, :n_flip]
-    rows = np.arange(X.shape[0])[:, None]
-    X[rows, cols] = -X[rows, cols] if spins else 1 - X[rows, cols]
-    return X
+    flipped = flip_spins(X if spins else 2 * X - 1, fraction, make_generator(random_state))
+    return flipped if spins else (flipped + 1) / 2
 
 
 def mask_block(X, image_shape, block, *, value=0.0):

@@ -26,7 +26,13 @@ from ._partition import (
     check_enumerable,
     exact_log_partition,
 )
-from ._sampling import ais_betas, make_generator, sample_bernoulli, sample_gaussian
+from ._sampling import (
+    ais_betas,
+    make_generator,
+    sample_bernoulli,
+    sample_bernoulli_tanh,
+    sample_gaussian,
+)
 from ._validation import as_dense, check_unit_interval
 from .exceptions import AISWarning
 
@@ -453,7 +459,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         n_rows = Z.shape[0]
         n_batches = max(1, n_rows // self.batch_size)
         monitor = _Monitor(self, Z, Z_held_out, rng)
-        buffers = _Buffers(self, min(n_rows, -(-n_rows // n_batches)))
+        trainer = _Trainer(self, min(n_rows, -(-n_rows // n_batches)))
         n_updates = n_epochs * n_batches
         best, no_change = None, 0
         for epoch in range(n_epochs):
@@ -465,7 +471,8 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                     lr = learning_rate_at(
                         epoch * n_batches + i, n_updates, self.learning_rate, schedule
                     )
-                    self._update(Z, order[batch], buffers, lr, momentum, rng)
+                    trainer.update(Z, order[batch], lr, momentum, rng)
+            trainer.publish()
             self._check_finite()
             self.n_iter_ += 1
             score = monitor.record(self)
@@ -482,61 +489,10 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         if best is not None:
             self.components_, self.intercept_visible_, self.intercept_hidden_ = best[1]
 
-    def _update(self, Z, rows, buffers, lr, momentum, rng):
-        """One stochastic gradient step on the minibatch ``Z[rows]`` (negative rows first)."""
-        W, b, c = self._parameters()
-        n_pos = rows.shape[0]
-        persistent = self.method == "pcd"
-        n_neg = self.h_samples_.shape[0] if persistent else n_pos
-        V, P = buffers.visible[: n_neg + n_pos], buffers.hidden[: n_neg + n_pos]
-        if sp.issparse(Z):
-            V[n_neg:] = Z[rows].toarray()
-        else:
-            np.take(Z, rows, axis=0, out=V[n_neg:])
-        uniform_v, uniform_h = buffers.uniform_visible[:n_neg], buffers.uniform_hidden[:n_neg]
-        if persistent:
-            self._negative_chain(self.h_samples_, V[:n_neg], rng, uniform_v)
-            _hidden_probabilities(V, W, c, out=P)  # both phases in one product
-            sample_bernoulli(P[:n_neg], rng, out=self.h_samples_, scratch=uniform_h)
-        else:
-            _hidden_probabilities(V[n_neg:], W, c, out=P[n_neg:])
-            start = sample_bernoulli(P[n_neg:], rng, out=P[:n_neg], scratch=uniform_h)
-            self._negative_chain(start, V[:n_neg], rng, uniform_v)
-            _hidden_probabilities(V[:n_neg], W, c, out=P[:n_neg])
-        v_pos, h_pos = V[n_neg:], P[n_neg:]
-        mean_h_pos = h_pos.mean(axis=0) if self.sparsity_target is not None else None
-        # Scaling the rows of P turns one product into the whole weight step,
-        # lr (h_pos' v_pos / n_pos - h_neg' v_neg / n_neg), and its column sums into
-        # the hidden-bias step; the same row weights times V give the visible-bias step.
-        row_weights = buffers.row_weights(n_neg, n_pos, lr)
-        P *= row_weights[:, None]
-        step_W = np.matmul(P.T, V, out=buffers.weights)
-        step_b = row_weights @ V
-        step_c = P.sum(axis=0)
-        if self.sparsity_target is not None:
-            self._mean_activation *= 0.9
-            self._mean_activation += 0.1 * mean_h_pos
-            excess = lr * self.sparsity_cost * (self._mean_activation - self.sparsity_target)
-            step_c -= excess.astype(step_c.dtype)
-            step_W -= np.outer(excess, v_pos.mean(axis=0)).astype(step_W.dtype)
-        vel_W, vel_b, vel_c = self._velocities
-        momentum_step(W, vel_W, step_W, momentum, decay=lr * self.alpha, l1=lr * self.l1)
-        momentum_step(b, vel_b, step_b, momentum)
-        momentum_step(c, vel_c, step_c, momentum)
-
-    def _negative_chain(self, h, v_out, rng, scratch=None):
-        """k down-up Gibbs steps from hidden states ``h``; the last visible sample in v_out."""
-        W, c = self.components_, self.intercept_hidden_
-        for step in range(self.k):
-            self._sample_visible(h, v_out, rng, scratch)
-            if step + 1 < self.k:
-                h = sample_bernoulli(_hidden_probabilities(v_out, W, c), rng)
-        return v_out
-
-    def _sample_visible(self, h, out, rng, scratch=None):
+    def _sample_visible(self, h, out, rng):
         mean = _visible_mean(h, self.components_, self.intercept_visible_, self.visible, out=out)
         if self.visible == "bernoulli":
-            return sample_bernoulli(mean, rng, out=out, scratch=scratch)
+            return sample_bernoulli(mean, rng, out=out)
         return sample_gaussian(mean, rng, out=out)
 
     def _check_finite(self):
@@ -1084,25 +1040,150 @@ def _gaussian_log_normaliser(rest, W_i, b_i, centre):
     return (top + np.log(np.exp(terms - top).sum(axis=1, keepdims=True))).ravel()
 
 
-class _Buffers:
-    """Preallocated minibatch arrays: stacked visible and hidden states of both phases."""
+class _Trainer:
+    """The state of a training call, laid out so that an update is three products.
+
+    The parameters are held as one augmented matrix of their halves, and the
+    visible and hidden states as rows with a last column of ones (a unit that is
+    always on)::
+
+        theta = [[W, c], [b', 0]] / 2        shape (n_hidden + 1, n_visible + 1)
+
+    A product of states with ``theta`` is then a layer's input with its bias, and
+    halved: its tanh ``t`` gives the logistic as ``(1 + t) / 2`` and Bernoulli states
+    by comparing ``t`` with uniforms on [-1, 1). One product of the row-weighted
+    hidden states with the visible states is the whole step, weights and biases.
+    No pass over the activations adds biases or scales them, and no bias has a
+    product or an update of its own: profiled on MNIST, those passes took a third
+    of the time outside the matrix products. Training chains draw coarse 16-bit
+    uniforms (see ``coarse_uniform``).
+
+    The estimator's attributes are refreshed from this state by :meth:`publish`.
+    """
 
     def __init__(self, rbm, max_batch):
-        n_neg = rbm.h_samples_.shape[0] if rbm.method == "pcd" else max_batch
-        dtype = rbm.components_.dtype
-        self.visible = np.empty((n_neg + max_batch, rbm.components_.shape[1]), dtype)
-        self.hidden = np.empty((n_neg + max_batch, rbm.n_components), dtype)
-        self.weights = np.empty_like(rbm.components_)
-        self.uniform_visible = np.empty((n_neg, rbm.components_.shape[1]), dtype)
-        self.uniform_hidden = np.empty((n_neg, rbm.n_components), dtype)
-        self._row_weights = np.empty(n_neg + max_batch, dtype)
+        self.rbm = rbm
+        W = rbm.components_
+        n_hidden, n_visible = W.shape
+        self.persistent = rbm.method == "pcd"
+        n_chains = rbm.h_samples_.shape[0] if self.persistent else max_batch
+        dtype = W.dtype
+        self.theta = _augmented(*rbm._parameters(), scale=0.5)
+        self.velocity = _augmented(*rbm._velocities, scale=0.5)
+        self.step = np.empty_like(self.theta)
+        self.weights = np.s_[:n_hidden, :n_visible]
+        # Rows of both phases, stacked: the negative chains first, then the data.
+        self.visible = np.ones((n_chains + max_batch, n_visible + 1), dtype)
+        self.hidden = np.ones((n_chains + max_batch, n_hidden + 1), dtype)
+        self.chains = np.ones((n_chains, n_hidden + 1), dtype)  # hidden states of the chains
+        if self.persistent:
+            self.chains[:, :n_hidden] = rbm.h_samples_
+        self.uniform_visible = np.empty((n_chains, n_visible), dtype)
+        self.uniform_hidden = np.empty((n_chains, n_hidden), dtype)
+        self.row_weights = np.empty(n_chains + max_batch, dtype)
 
-    def row_weights(self, n_neg, n_pos, lr):
-        """``-lr / n_neg`` for the negative rows, ``lr / n_pos`` for the positive ones."""
-        weights = self._row_weights[: n_neg + n_pos]
-        weights[:n_neg] = -lr / n_neg
-        weights[n_neg:] = lr / n_pos
-        return weights
+    def update(self, Z, rows, lr, momentum, rng):
+        """One stochastic gradient step on the minibatch ``Z[rows]``."""
+        rbm, theta = self.rbm, self.theta
+        n_hidden, n_visible = rbm.components_.shape
+        n_pos = rows.shape[0]
+        n_neg = self.chains.shape[0] if self.persistent else n_pos
+        V, T = self.visible[: n_neg + n_pos], self.hidden[: n_neg + n_pos]
+        if sp.issparse(Z):
+            V[n_neg:, :n_visible] = Z[rows].toarray()
+        else:
+            np.take(Z, rows, axis=0, out=V[n_neg:, :n_visible])
+        chains = self.chains[:n_neg]
+        if self.persistent:
+            self._negative_chain(chains, V[:n_neg], rng)
+            self._hidden_tanh(V, T)  # both phases in one product
+            self._sample_hidden(T[:n_neg], chains, rng)
+        else:
+            self._hidden_tanh(V[n_neg:], T[n_neg:])
+            self._sample_hidden(T[n_neg:], chains, rng)
+            self._negative_chain(chains, V[:n_neg], rng)
+            self._hidden_tanh(V[:n_neg], T[:n_neg])
+        if rbm.sparsity_target is not None:
+            mean_h_pos = 0.5 + 0.5 * T[n_neg:, :n_hidden].mean(axis=0)
+        # Row weights -lr / n_neg (negative rows) and lr / n_pos (data), and the
+        # halving of theta, turn (1 + t) into the rows of one product that is the
+        # step of every parameter; the always-on unit's column holds t = 1.
+        weights = self.row_weights[: n_neg + n_pos]
+        weights[:n_neg] = -0.25 * lr / n_neg
+        weights[n_neg:] = 0.25 * lr / n_pos
+        T[:, n_hidden] = 1.0
+        T += 1.0
+        T *= weights[:, None]
+        step = np.matmul(T.T, V, out=self.step)
+        if rbm.sparsity_target is not None:
+            rbm._mean_activation *= 0.9
+            rbm._mean_activation += 0.1 * mean_h_pos
+            excess = 0.5 * lr * rbm.sparsity_cost * (rbm._mean_activation - rbm.sparsity_target)
+            step[:n_hidden, n_visible] -= excess.astype(step.dtype)
+            v_mean = V[n_neg:, :n_visible].mean(axis=0)
+            step[self.weights] -= np.outer(excess, v_mean).astype(step.dtype)
+        momentum_step(
+            theta, self.velocity, step, momentum,
+            decay=lr * rbm.alpha, l1=0.5 * lr * rbm.l1, penalised=self.weights,
+        )  # fmt: skip
+
+    def _hidden_tanh(self, V, T):
+        """``T = tanh((c + v W') / 2)`` for the rows of V, with the bias unit's column."""
+        n_hidden = self.rbm.n_components
+        out = T[:, :n_hidden]
+        np.matmul(V, self.theta[:n_hidden].T, out=out)
+        np.tanh(out, out=out)
+
+    def _sample_hidden(self, T, out, rng):
+        n_hidden = self.rbm.n_components
+        scratch = self.uniform_hidden[: T.shape[0]]
+        sample_bernoulli_tanh(T[:, :n_hidden], rng, out=out[:, :n_hidden], scratch=scratch)
+
+    def _negative_chain(self, chains, v_out, rng):
+        """k down-up Gibbs steps from the hidden states ``chains`` (updated) into v_out."""
+        rbm = self.rbm
+        n_visible = v_out.shape[1] - 1
+        mean = v_out[:, :n_visible]
+        scratch = self.uniform_visible[: v_out.shape[0]]
+        for step in range(rbm.k):
+            np.matmul(chains, self.theta[:, :n_visible], out=mean)  # (b + h W) / 2
+            if rbm.visible == "bernoulli":
+                np.tanh(mean, out=mean)
+                sample_bernoulli_tanh(mean, rng, out=mean, scratch=scratch)
+            else:
+                mean *= 2.0
+                sample_gaussian(mean, rng, out=mean)
+            if step + 1 < rbm.k:
+                T = self.hidden[: v_out.shape[0]]
+                self._hidden_tanh(v_out, T)
+                self._sample_hidden(T, chains, rng)
+        return v_out
+
+    def publish(self):
+        """Write the parameters, velocities and persistent chains back to the estimator."""
+        rbm, n_hidden = self.rbm, self.rbm.n_components
+        rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_ = _split_augmented(
+            self.theta
+        )
+        rbm._velocities = _split_augmented(self.velocity)
+        if self.persistent:
+            rbm.h_samples_ = self.chains[:, :n_hidden].copy()
+
+
+def _augmented(W, b, c, scale):
+    """``scale * [[W, c], [b', 0]]``: weights and both biases in one matrix."""
+    n_hidden, n_visible = W.shape
+    theta = np.zeros((n_hidden + 1, n_visible + 1), dtype=W.dtype)
+    np.multiply(W, scale, out=theta[:n_hidden, :n_visible])
+    np.multiply(c, scale, out=theta[:n_hidden, n_visible])
+    np.multiply(b, scale, out=theta[n_hidden, :n_visible])
+    return theta
+
+
+def _split_augmented(theta):
+    """``(W, b, c)`` as fresh arrays from a matrix built by :func:`_augmented` (scale 1/2)."""
+    W = 2.0 * theta[:-1, :-1]
+    return W, 2.0 * theta[-1, :-1], 2.0 * theta[:-1, -1]
 
 
 class _Monitor:
