@@ -1,8 +1,16 @@
 """skenergy: energy-based neural networks as scikit-learn estimators."""
 
 from ._partition import LogPartition
+from .hopfield import HopfieldMemory, ModernHopfieldMemory, Recall
 from .rbm import RestrictedBM
 
 __version__ = "0.1.0"
 
-__all__ = ["LogPartition", "RestrictedBM", "__version__"]
+__all__ = [
+    "HopfieldMemory",
+    "LogPartition",
+    "ModernHopfieldMemory",
+    "Recall",
+    "RestrictedBM",
+    "__version__",
+]

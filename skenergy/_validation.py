@@ -55,3 +55,38 @@ def check_unit_interval(X, estimator_name, *, clip=False):
         f"Values above 1 in data passed to {estimator_name}: Bernoulli visible units "
         f"take values in [0, 1], got a maximum of {high:.4g}. {way_out}"
     )
+
+
+def check_binary(X, estimator_name, binarize=None):
+    """Binary data as spins (+1/-1, in X's dtype), and the encoding they came in.
+
+    Accepts {0, 1} (encoding ``"binary"``) or {-1, +1} (``"spin"``); rows holding
+    only ones fit either, and give the encoding ``None``. With a float ``binarize``,
+    values above it are on and the others off, as in ``BernoulliNB``, and the
+    encoding is ``"binary"``. Anything else is a ValueError that names the problem.
+    """
+    if binarize is not None:
+        return np.where(X > binarize, 1, -1).astype(X.dtype), "binary"
+    on, spin_off, binary_off = X == 1, X == -1, X == 0
+    other = ~(on | spin_off | binary_off)
+    if other.any():
+        value = X[other].flat[0]
+        raise ValueError(
+            f"{estimator_name} needs binary data, with values in {{0, 1}} or in "
+            f"{{-1, +1}}; got {value!r} (and {int(other.sum()) - 1} other non-binary "
+            "values). Pass binarize=<threshold> to map real values to binary "
+            "(values above it are on), as BernoulliNB does."
+        )
+    has_spin_off, has_binary_off = spin_off.any(), binary_off.any()
+    if has_spin_off and has_binary_off:
+        raise ValueError(
+            f"{estimator_name} got mixed encodings: the data hold both -1 and 0. Use "
+            "one encoding, {0, 1} or {-1, +1}."
+        )
+    encoding = "spin" if has_spin_off else "binary" if has_binary_off else None
+    return np.where(on, 1, -1).astype(X.dtype), encoding
+
+
+def from_spins(S, encoding):
+    """Spins (+1/-1) in the given encoding: unchanged for ``"spin"``, {0, 1} for ``"binary"``."""
+    return S if encoding == "spin" else (S > 0).astype(S.dtype)

@@ -1,0 +1,912 @@
+"""Hopfield networks: content-addressable memories, classic (binary) and modern (continuous)."""
+
+import warnings
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import logsumexp, softmax
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
+from sklearn.utils import gen_batches
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._dynamics import energy, run_async, run_glauber, run_sync
+from ._sampling import flip_spins, geometric_temperatures, make_generator
+from ._validation import check_binary, from_spins
+
+#: Random states settled together between two unlearning steps.
+_UNLEARNING_BATCH = 16
+#: Largest block of query-pattern similarities a modern memory holds at once (elements).
+_BLOCK_ELEMENTS = 2**22
+#: Largest dense output ``ModernHopfieldMemory.transform`` returns without ``top_k``.
+_MAX_DENSE_BYTES = 2**30
+
+
+@dataclass(frozen=True)
+class Recall:
+    """What a memory did with each probe: the result of ``recall``.
+
+    Attributes
+    ----------
+    states : ndarray of shape (n_samples, n_features)
+        The states reached: fixed points, in the encoding the memory was fitted
+        with (:class:`HopfieldMemory`), or retrieved patterns or values
+        (:class:`ModernHopfieldMemory`).
+    n_steps : ndarray of int, shape (n_samples,)
+        Sweeps over the units (asynchronous and stochastic dynamics), parallel
+        steps (synchronous dynamics) or updates (modern memory) run for each probe.
+    converged : ndarray of bool, shape (n_samples,)
+        Whether the probe settled: a fixed point of deterministic dynamics, a
+        state unchanged over the readout sweeps of stochastic dynamics, a last
+        update smaller than ``tol`` (modern memory).
+    cycled : ndarray of bool, shape (n_samples,)
+        Whether the probe ended in a cycle of period 2 (synchronous dynamics).
+    energy : ndarray of shape (n_samples,)
+        The energy of the final states.
+    """
+
+    states: np.ndarray
+    n_steps: np.ndarray
+    converged: np.ndarray
+    cycled: np.ndarray
+    energy: np.ndarray
+
+
+def hebbian_weights(S):
+    """``W = S'S / N`` with a zero diagonal: Hebb's rule for the spin rows of S."""
+    W = S.T @ S
+    W /= S.shape[1]
+    np.fill_diagonal(W, 0)
+    return W
+
+
+def add_storkey(W, S):
+    """Store the spin rows of S one by one with Storkey's rule (1997), in place.
+
+    ``w_ij += (x_i x_j - x_i h_ji - h_ij x_j) / N`` with the local field
+    ``h_ij = sum_{k != i, j} w_ik x_k``: a Hebbian term corrected by what the
+    weights already predict, which keeps the rule incremental and local while
+    storing about ``N / sqrt(2 ln N)`` patterns instead of ``0.14 N``.
+    """
+    n_units = W.shape[0]
+    for x in S:
+        h = W @ x  # h_i = sum_{k != i} w_ik x_k (zero diagonal)
+        local = h[:, None] - W * x[None, :]  # h_ij: leave out k = j
+        step = np.outer(x, x)
+        step -= x[:, None] * local.T
+        step -= local * x[None, :]
+        step /= n_units
+        W += step
+        np.fill_diagonal(W, 0)
+    return W
+
+
+def pseudoinverse_weights(S):
+    """The projection rule: ``W = S' (S S')^+ S`` with a zero diagonal.
+
+    W projects onto the span of the patterns, so linearly independent patterns
+    are fixed points while the diagonal, ``p / N`` on average, stays below 1. At
+    ``p = N`` the projection is the identity and the zeroed diagonal leaves nothing.
+    """
+    W = S.T @ np.linalg.pinv(S @ S.T, hermitian=True) @ S
+    np.fill_diagonal(W, 0)
+    return W.astype(S.dtype, copy=False)
+
+
+class HopfieldMemory(BaseEstimator):
+    """Content-addressable memory of binary patterns: the classic Hopfield network.
+
+    Patterns are stored in symmetric weights with a zero diagonal and recalled
+    by dynamics that descend the energy ``E(s) = -s'Ws / 2 - b's`` over spins
+    ``s`` in {-1, +1}: a probe near a stored pattern falls into it.
+
+    Data come in either binary encoding, {0, 1} or {-1, +1} (0 maps to the spin
+    -1); recalled states come back in the encoding the memory was fitted with.
+
+    Parameters
+    ----------
+    rule : {"hebbian", "storkey", "pseudoinverse", "descent"}, default="hebbian"
+        How patterns are stored. ``"hebbian"``: ``W = sum x x' / N``; recall from
+        10% noise holds up to a load p/N of about 0.14 (exactly 0.138 for large N).
+        ``"storkey"``: Storkey's incremental rule, which stores more.
+        ``"pseudoinverse"``: the projection rule, which makes any p < N linearly
+        independent patterns fixed points. ``"descent"``: starts from the Hebbian
+        weights and descends the energy of the patterns while raising that of the
+        states the dynamics reach from their neighbourhood (``noise`` flipped bits,
+        ``k`` sweeps): ``W += learning_rate (x x' - y y') / N`` for each pattern
+        x whose probe ended at y != x, for ``max_iter`` epochs or until every
+        probe returns to its pattern. Only ``"descent"`` learns the biases; the
+        other rules leave them at zero.
+
+    update : {"async", "sync", "stochastic"}, default="async"
+        Recall dynamics. ``"async"``: one unit at a time in a random order (the
+        same for all probes), ``s_i = sign(h_i)``; the energy never rises and a
+        fixed point is always reached. ``"sync"``: all units at once; faster per
+        step but may end in a cycle of period 2, which is detected and reported.
+        ``"stochastic"``: Glauber dynamics, ``P(s_i = +1) = logistic(2 h_i / T)``,
+        annealed from ``temperature`` to ``final_temperature`` over ``max_steps``
+        sweeps, reading out the sign of the mean of the last ``readout_steps``
+        states: it can climb out of spurious minima. Its random numbers depend on
+        the batch, so a probe's result does too (reproducibly for a given batch).
+        A unit whose field is exactly zero keeps its state in the deterministic
+        dynamics.
+
+    max_steps : int, default=100
+        Most sweeps (or parallel steps) of the recall dynamics; the stochastic
+        dynamics always run all of them.
+
+    temperature : float, default=0.3
+        Starting temperature of the stochastic dynamics. A Hebbian memory at load
+        a = p/N keeps its patterns below about ``1 - 1.95 sqrt(a)`` (Amit,
+        Gutfreund & Sompolinsky: 0.56 at a = 0.05, 0.38 at 0.1), while the
+        spurious mixtures of three patterns are unstable above 0.46: annealing
+        from between the two (possible at low loads) leaves mixtures for
+        patterns. The default is safe up to a load of about 0.1.
+
+    final_temperature : float or None, default=0.05
+        Temperature of the last stochastic sweep, reached geometrically. None
+        keeps ``temperature`` throughout.
+
+    readout_steps : int, default=5
+        Sweeps at the end of the stochastic dynamics whose states are averaged.
+
+    learning_rate : float, default=0.5
+        Step of the ``"descent"`` rule, in units of one Hebbian imprint ``x x' / N``.
+
+    max_iter : int, default=100
+        Training epochs of the ``"descent"`` rule (one pass over the patterns each).
+
+    k : int, default=3
+        Sweeps of the dynamics from each probe during ``"descent"`` training (as
+        the k of CD-k): enough for a probe to reach the valley it falls into. With
+        one sweep, probes of an overloaded memory are still on their way, every
+        epoch finds some of them away from their pattern, and training runs all
+        ``max_iter`` epochs.
+
+    noise : float in [0, 1], default=0.1
+        The neighbourhood a memory should correct, as the fraction of bits
+        flipped: in the probes of ``"descent"`` training and of :meth:`score`.
+
+    unlearning_rate : float, default=0.01
+        Amount of each unlearning step, in units of a Hebbian imprint: after
+        storing, the memory settles from random states and subtracts
+        ``unlearning_rate * y y' / N`` for each state y reached (Hopfield,
+        Feinstein & Palmer 1983), which flattens spurious minima more than the
+        stored ones. It helps only in a window: on Hebbian memories of 200 units
+        at load 0.15 (30 patterns), whose exact recall from 10% noise was 52%, a
+        total ``unlearning_rate * n_unlearning`` of 2 to 20 with a rate of 0.01
+        to 0.05 raised it to 89-100%; a total of 40 erased the memories (overlap
+        0.25), and so did a rate of 0.2 or more even at a total of 20. Keep the
+        rate small and the total below about half the number of stored patterns.
+
+    n_unlearning : int, default=0
+        Random states settled and unlearned after storing (0: no unlearning).
+
+    binarize : float or None, default=None
+        Threshold for mapping real values to binary (values above it are on), as
+        in :class:`~sklearn.naive_bayes.BernoulliNB`. None requires binary data
+        and refuses anything else with a ValueError.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the orders of asynchronous sweeps, the stochastic dynamics, the
+        probes of ``"descent"`` training and of :meth:`score`, and unlearning.
+        Each recall starts from the same seed, so ``predict`` is reproducible.
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_features, n_features)
+        Symmetric weights with a zero diagonal.
+    intercept_ : ndarray of shape (n_features,)
+        Biases b (zero except for the ``"descent"`` rule).
+    encoding_ : {"binary", "spin"}
+        Encoding of the fitted data (and of recalled states): ``"binary"`` for
+        {0, 1}, ``"spin"`` for {-1, +1}. Data of only ones count as binary.
+    n_memories_ : int
+        Patterns stored (counting those added by ``partial_fit``).
+    n_iter_ : int
+        Training epochs run: 1 for the one-pass rules.
+    n_features_in_ : int
+        Number of units.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when they are all strings.
+
+    See Also
+    --------
+    ModernHopfieldMemory : continuous patterns, softmax retrieval, far more capacity.
+
+    Notes
+    -----
+    The dynamics move all probes together: a synchronous step is one matrix
+    product; an asynchronous sweep visits each unit once for all probes and
+    updates the fields of the probes where it flipped, so a sweep near a fixed
+    point costs little more than reading the fields.
+
+    References
+    ----------
+    Hopfield (1982), PNAS 79; Amit, Gutfreund & Sompolinsky (1985), PRL 55;
+    Storkey (1997), ICANN; Personnaz, Guyon & Dreyfus (1985), J. Physique Lett. 46;
+    Hopfield, Feinstein & Palmer (1983), Nature 304.
+
+    Examples
+    --------
+    >>> from skenergy import HopfieldMemory
+    >>> from skenergy.datasets import flip_bits, make_random_spins
+    >>> patterns = make_random_spins(10, 200, random_state=0)
+    >>> memory = HopfieldMemory(random_state=0).fit(patterns)
+    >>> probes = flip_bits(patterns, 0.1, random_state=1)
+    >>> bool((memory.predict(probes) == patterns).all())
+    True
+    >>> round(float(memory.energy(patterns[:1])[0]))  # near -N/2 for Hebbian storage
+    -101
+    """
+
+    _parameter_constraints: dict = {
+        "rule": [StrOptions({"hebbian", "storkey", "pseudoinverse", "descent"})],
+        "update": [StrOptions({"async", "sync", "stochastic"})],
+        "max_steps": [Interval(Integral, 1, None, closed="left")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "final_temperature": [None, Interval(Real, 0, None, closed="neither")],
+        "readout_steps": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "noise": [Interval(Real, 0, 1, closed="both")],
+        "unlearning_rate": [Interval(Real, 0, None, closed="left")],
+        "n_unlearning": [Interval(Integral, 0, None, closed="left")],
+        "binarize": [None, Real],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        rule="hebbian",
+        *,
+        update="async",
+        max_steps=100,
+        temperature=0.3,
+        final_temperature=0.05,
+        readout_steps=5,
+        learning_rate=0.5,
+        max_iter=100,
+        k=3,
+        noise=0.1,
+        unlearning_rate=0.01,
+        n_unlearning=0,
+        binarize=None,
+        random_state=None,
+    ):
+        self.rule = rule
+        self.update = update
+        self.max_steps = max_steps
+        self.temperature = temperature
+        self.final_temperature = final_temperature
+        self.readout_steps = readout_steps
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.k = k
+        self.noise = noise
+        self.unlearning_rate = unlearning_rate
+        self.n_unlearning = n_unlearning
+        self.binarize = binarize
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ storing
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Store the rows of X as memories.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Binary patterns, {0, 1} or {-1, +1} (or real values with ``binarize``).
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : HopfieldMemory
+            The fitted memory.
+        """
+        X = validate_data(self, X, dtype=(np.float64, np.float32))
+        S, encoding = self._spins(X)
+        rng = make_generator(self.random_state)
+        n_units = S.shape[1]
+        W = np.zeros((n_units, n_units), dtype=S.dtype)
+        b = np.zeros(n_units, dtype=S.dtype)
+        n_iter = 1
+        if self.rule == "hebbian":
+            W = hebbian_weights(S)
+        elif self.rule == "storkey":
+            add_storkey(W, S)
+        elif self.rule == "pseudoinverse":
+            W = pseudoinverse_weights(S)
+        else:
+            W = hebbian_weights(S)
+            n_iter = self._descend(S, W, b, rng)
+        self._unlearn(W, b, rng)
+        self.weights_, self.intercept_ = W, b
+        self.encoding_ = encoding or "binary"
+        self.n_memories_, self.n_iter_ = S.shape[0], n_iter
+        return self
+
+    def _incremental(self):
+        return self.rule in ("hebbian", "storkey")
+
+    @available_if(_incremental)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Add the rows of X to the memories (Hebbian and Storkey rules).
+
+        Storing in several calls gives the same weights as one call with all
+        the patterns. Unlearning is not applied here: ``fit`` applies it once
+        the memories are stored.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Binary patterns in either encoding.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : HopfieldMemory
+            The memory, with the new patterns stored.
+        """
+        first_call = not hasattr(self, "weights_")
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=first_call)
+        S, encoding = self._spins(X)
+        if first_call:
+            n_units = S.shape[1]
+            self.weights_ = np.zeros((n_units, n_units), dtype=S.dtype)
+            self.intercept_ = np.zeros(n_units, dtype=S.dtype)
+            self.encoding_, self.n_memories_, self.n_iter_ = encoding or "binary", 0, 0
+        S = S.astype(self.weights_.dtype, copy=False)
+        if self.rule == "hebbian":
+            self.weights_ += hebbian_weights(S)
+        else:
+            add_storkey(self.weights_, S)
+        self.n_memories_ += S.shape[0]
+        self.n_iter_ += 1
+        return self
+
+    def _spins(self, X):
+        return check_binary(X, type(self).__name__, self.binarize)
+
+    def _descend(self, S, W, b, rng):
+        """Energy-descent training from the Hebbian weights; returns the epochs run."""
+        rate = self.learning_rate / S.shape[1]
+        for epoch in range(self.max_iter):
+            Y = flip_spins(S, self.noise, rng)
+            self._settle(Y, W, b, rng, n_steps=self.k)
+            missed = (Y != S).any(axis=1)
+            if not missed.any():
+                return epoch + 1
+            X_missed, Y_missed = S[missed], Y[missed]
+            W += rate * (X_missed.T @ X_missed - Y_missed.T @ Y_missed)
+            np.fill_diagonal(W, 0)
+            b += rate * (X_missed - Y_missed).sum(axis=0)
+        return self.max_iter
+
+    def _unlearn(self, W, b, rng):
+        """Settle from random states and subtract their imprints, in small batches."""
+        rate = self.unlearning_rate / W.shape[0]
+        remaining = self.n_unlearning
+        while remaining:
+            batch = min(remaining, _UNLEARNING_BATCH)
+            Y = np.where(rng.random((batch, W.shape[0])) < 0.5, 1, -1).astype(W.dtype)
+            run_async(Y, W, b, self.max_steps, rng)
+            W -= rate * (Y.T @ Y)
+            np.fill_diagonal(W, 0)
+            remaining -= batch
+
+    # ---------------------------------------------------------------- recalling
+
+    def _settle(self, S, W, b, rng, n_steps=None, clamp=None):
+        """Run the recall dynamics on the spin rows of S in place."""
+        n_steps = self.max_steps if n_steps is None else n_steps
+        if self.update == "async":
+            return run_async(S, W, b, n_steps, rng, clamp)
+        if self.update == "sync":
+            return run_sync(S, W, b, n_steps, clamp)
+        final = self.temperature if self.final_temperature is None else self.final_temperature
+        temperatures = geometric_temperatures(self.temperature, final, n_steps)
+        return run_glauber(S, W, b, temperatures, rng, clamp, self.readout_steps)
+
+    def _probes(self, X, allow_nan=False):
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            dtype=(np.float64, np.float32),
+            reset=False,
+            ensure_all_finite="allow-nan" if allow_nan else True,
+        )
+        return X.astype(self.weights_.dtype, copy=False)
+
+    def recall(self, X, mask=None, random_state=None):
+        """Run the dynamics from each row of X, with what happened to each.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Probes: binary states in either encoding.
+
+        mask : array-like of bool, shape (n_features,) or (n_samples, n_features), default=None
+            True where units are clamped to their values in X (pattern
+            completion); None lets every unit move.
+
+        random_state : int, RandomState instance or None, default=None
+            Seed of the asynchronous orders and stochastic dynamics; None uses
+            the estimator's ``random_state`` (a fresh generator each call).
+
+        Returns
+        -------
+        recall : Recall
+            Final states (in ``encoding_``), steps, convergence, cycles, energies.
+        """
+        S, _ = self._spins(self._probes(X))
+        clamp = None if mask is None else _check_mask(mask, S.shape)
+        return self._recall(S, clamp, random_state)
+
+    def _recall(self, S, clamp, random_state):
+        rng = make_generator(self.random_state if random_state is None else random_state)
+        settling = self._settle(S, self.weights_, self.intercept_, rng, clamp=clamp)
+        return Recall(
+            from_spins(S, self.encoding_),
+            settling.n_steps,
+            settling.converged,
+            settling.cycled,
+            energy(S, self.weights_, self.intercept_),
+        )
+
+    def predict(self, X):
+        """The state recalled from each row of X: the fixed point it falls into.
+
+        Warns with a :class:`~sklearn.exceptions.ConvergenceWarning` when probes
+        did not settle in ``max_steps`` (deterministic dynamics), naming those that
+        ended in a cycle of period 2; :meth:`recall` reports it per row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Probes: binary states in either encoding.
+
+        Returns
+        -------
+        states : ndarray of shape (n_samples, n_features)
+            Recalled states in ``encoding_``.
+        """
+        recall = self.recall(X)
+        self._warn_unsettled(recall)
+        return recall.states
+
+    def complete(self, X, mask=None):
+        """Fill in the unknown units of partial patterns, keeping the known ones.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Partial patterns. Known units hold binary values (either encoding);
+            unknown units hold NaN, or anything when ``mask`` is given.
+
+        mask : array-like of bool, shape (n_features,) or (n_samples, n_features), default=None
+            True where units are known. None: the units that are not NaN.
+
+        Returns
+        -------
+        states : ndarray of shape (n_samples, n_features)
+            Completed patterns in ``encoding_``: the known units unchanged, the
+            unknown ones filled in by the recall dynamics, started from random
+            states seeded by ``random_state``.
+        """
+        X = self._probes(X, allow_nan=True)
+        clamp = ~np.isnan(X) if mask is None else _check_mask(mask, X.shape)
+        known = np.broadcast_to(clamp, X.shape)
+        if np.isnan(X[known]).any():
+            raise ValueError("X holds NaN in units that mask marks as known.")
+        S, _ = self._spins(np.where(known, X, 1))  # 1 stands in for unknown units
+        rng = make_generator(self.random_state)
+        guess = np.where(rng.random(X.shape) < 0.5, 1, -1)
+        S = np.where(known, S, guess).astype(X.dtype)
+        recall = self._recall(S, clamp, rng)
+        self._warn_unsettled(recall)
+        return recall.states
+
+    def _warn_unsettled(self, recall):
+        if self.update == "stochastic" or recall.converged.all():
+            return
+        n_cycled = int(recall.cycled.sum())
+        n_open = int((~recall.converged).sum()) - n_cycled
+        parts = []
+        if n_cycled:
+            parts.append(
+                f"{n_cycled} ended in a cycle of period 2 (synchronous updates can "
+                "oscillate between two states; update='async' cannot)"
+            )
+        if n_open:
+            parts.append(f"{n_open} did not reach a fixed point in max_steps={self.max_steps}")
+        warnings.warn(
+            f"Of {recall.converged.size} probes, {' and '.join(parts)}. Recall reports "
+            "this per probe.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+
+    # ------------------------------------------------------------------ scoring
+
+    def energy(self, X):
+        """``E(s) = -s'Ws / 2 - b's`` of each row of X, taken as spins.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Binary states in either encoding.
+
+        Returns
+        -------
+        energy : ndarray of shape (n_samples,)
+        """
+        S, _ = self._spins(self._probes(X))
+        return energy(S, self.weights_, self.intercept_)
+
+    def score_samples(self, X):
+        """Negative energy of each row of X: higher for the states the memory holds.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Binary states in either encoding.
+
+        Returns
+        -------
+        score : ndarray of shape (n_samples,)
+        """
+        return -self.energy(X)
+
+    def score(self, X, y=None):
+        """Mean overlap between the rows of X and what is recalled from noisy copies.
+
+        Each row has a fraction ``noise`` of its bits flipped (seeded by
+        ``random_state``), is recalled, and scored by its overlap
+        ``m = s . x / N`` with the original, in [-1, 1] (1: perfect recall; 0.8:
+        10% of the bits wrong). On the stored patterns this measures how far the
+        memory corrects errors, which makes a grid search over rules, dynamics or
+        unlearning meaningful: score on the patterns stored, e.g. with
+        ``cv=[(indices, indices)]``. With ordinary folds it measures how well
+        unseen patterns are kept, which suits memories of noisy examples of a few
+        prototypes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Binary patterns in either encoding.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        S, _ = self._spins(self._probes(X))
+        rng = make_generator(self.random_state)
+        probes = flip_spins(S, self.noise, rng)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self._settle(probes, self.weights_, self.intercept_, rng)
+        return float(np.mean(np.einsum("ij,ij->i", probes, S)) / S.shape[1])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        return tags
+
+
+def _check_mask(mask, shape):
+    mask = np.asarray(mask)
+    if mask.dtype != bool:
+        raise ValueError(f"mask must be a boolean array, got dtype {mask.dtype}.")
+    if mask.shape not in (shape, shape[1:]):
+        raise ValueError(
+            f"mask must have shape {shape[1:]} (one flag per unit) or {shape} (per "
+            f"probe), got {mask.shape}."
+        )
+    return mask
+
+
+class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Continuous Hopfield network with softmax retrieval (Ramsauer et al. 2020).
+
+    Stores real-valued patterns (the rows of X, the matrix M) and retrieves by the update
+    ``xi <- M' softmax(beta M xi)``, which descends the energy::
+
+        E(xi) = -lse(beta, M xi) + xi'xi / 2 + log(N) / beta + m^2 / 2
+
+    (``lse(beta, z) = log(sum_i exp(beta z_i)) / beta``, N stored patterns, m the
+    largest pattern norm). With large ``beta`` a query close to a well-separated
+    pattern retrieves it in one update, and exponentially many patterns fit in
+    the dimension; with small ``beta`` every query goes to the global fixed point
+    near the mean pattern; in between, queries go to metastable averages of
+    similar patterns.
+
+    With ``fit(X, Y)`` the memory associates keys (rows of X) with values (rows of
+    Y): retrieval returns the softmax-weighted values, so one-hot labels make an
+    attention-based classifier.
+
+    Parameters
+    ----------
+    beta : float, default=1.0
+        Inverse temperature of the softmax. Its scale goes with the squared norm
+        of the patterns: ``1 / sqrt(n_features)`` is transformer attention's
+        choice for standardised data.
+
+    max_steps : int, default=1
+        Updates per retrieval: one is the usual, and enough at large ``beta``.
+
+    tol : float, default=1e-6
+        A retrieval has converged when its last update moved the state by less
+        than ``tol`` times its norm.
+
+    top_k : int or None, default=None
+        ``transform`` returns a sparse matrix holding, per row, the ``top_k``
+        largest association probabilities; None returns them all, densely.
+
+    Attributes
+    ----------
+    memories_ : ndarray of shape (n_memories, n_features)
+        The stored patterns (keys).
+    values_ : ndarray of shape (n_memories, n_outputs) or None
+        The values associated with the keys (``fit(X, Y)``), or None.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when they are all strings.
+
+    See Also
+    --------
+    HopfieldMemory : the classic binary memory.
+
+    References
+    ----------
+    Ramsauer et al. (2020), "Hopfield Networks is All You Need", arXiv:2008.02217.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skenergy import ModernHopfieldMemory
+    >>> rng = np.random.default_rng(0)
+    >>> patterns = rng.standard_normal((1000, 32))
+    >>> memory = ModernHopfieldMemory(beta=2.0).fit(patterns)
+    >>> query = patterns[:5] + 0.3 * rng.standard_normal((5, 32))
+    >>> np.allclose(memory.predict(query), patterns[:5], atol=1e-3)
+    True
+    >>> memory.transform(query).shape  # association probabilities
+    (5, 1000)
+    """
+
+    _parameter_constraints: dict = {
+        "beta": [Interval(Real, 0, None, closed="neither")],
+        "max_steps": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "top_k": [None, Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, beta=1.0, *, max_steps=1, tol=1e-6, top_k=None):
+        self.beta = beta
+        self.max_steps = max_steps
+        self.tol = tol
+        self.top_k = top_k
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Store the rows of X, with the rows of y as their values if given.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Patterns (keys).
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Values to associate with the patterns; None stores X for auto-association.
+
+        Returns
+        -------
+        self : ModernHopfieldMemory
+            The fitted memory.
+        """
+        if y is None:
+            X = validate_data(self, X, dtype=(np.float64, np.float32))
+            self.values_ = None
+        else:
+            X, y = validate_data(
+                self, X, y, dtype=(np.float64, np.float32), multi_output=True, y_numeric=True
+            )
+            self.values_ = np.asarray(y, dtype=X.dtype)
+        self.memories_ = np.array(X)
+        return self
+
+    @property
+    def _n_features_out(self):
+        return self.memories_.shape[0]
+
+    def _queries(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        return X.astype(self.memories_.dtype, copy=False)
+
+    def _association(self, Q):
+        """Softmax of ``beta`` times the similarities of the rows of Q to the memories."""
+        return softmax(self.beta * (Q @ self.memories_.T), axis=1)
+
+    def _retrieve(self, Q):
+        """``max_steps - 1`` updates of the queries Q, then the final association."""
+        for _ in range(self.max_steps - 1):
+            Q = self._association(Q) @ self.memories_
+        return Q, self._association(Q)
+
+    def recall(self, X):
+        """Retrieve from each row of X, with what happened to each.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Queries.
+
+        Returns
+        -------
+        recall : Recall
+            Retrieved patterns (or values), updates run, convergence (the last
+            update moved the state by less than ``tol`` times its norm), and the
+            energy of the retrieved patterns (of the last query state when values
+            are retrieved). ``cycled`` is always False: the update is a
+            concave-convex procedure and cannot cycle.
+        """
+        Q = self._queries(X)
+        blocks = [self._recall_block(Q[rows]) for rows in gen_batches(len(Q), self._block())]
+        states, n_steps, converged, energies = map(np.concatenate, zip(*blocks, strict=True))
+        return Recall(states, n_steps, converged, np.zeros(len(Q), dtype=bool), energies)
+
+    def _recall_block(self, Q):
+        Q, A = self._retrieve(Q)
+        new = A @ self.memories_
+        moved = np.linalg.norm(new - Q, axis=1)
+        converged = moved <= self.tol * np.linalg.norm(Q, axis=1)
+        n_steps = np.full(len(Q), self.max_steps)
+        if self.values_ is None:
+            return new, n_steps, converged, self._energy(new)
+        values = A @ self.values_.reshape(self.values_.shape[0], -1)
+        return values.reshape((-1, *self.values_.shape[1:])), n_steps, converged, self._energy(Q)
+
+    def _block(self):
+        return max(1, _BLOCK_ELEMENTS // self.memories_.shape[0])
+
+    def predict(self, X):
+        """Retrieve: the softmax-weighted patterns, or values, for each row of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Queries.
+
+        Returns
+        -------
+        retrieved : ndarray of shape (n_samples, n_features) or (n_samples, n_outputs)
+            Patterns (auto-association) or values (``fit(X, Y)``).
+        """
+        return self.recall(X).states
+
+    def transform(self, X):
+        """Association probabilities of each row of X over the stored patterns.
+
+        The softmax of the last update: one column per stored pattern, which
+        makes the memory a feature extractor. A dense result larger than 1 GiB
+        is refused: set ``top_k`` to keep the largest probabilities per row in a
+        sparse matrix.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Queries.
+
+        Returns
+        -------
+        probabilities : ndarray or sparse matrix of shape (n_samples, n_memories)
+        """
+        Q = self._queries(X)
+        n_memories = self.memories_.shape[0]
+        if self.top_k is None:
+            size = Q.shape[0] * n_memories * Q.dtype.itemsize
+            if size > _MAX_DENSE_BYTES:
+                raise ValueError(
+                    f"transform would return a dense ({Q.shape[0]}, {n_memories}) "
+                    f"array of {size / 2**30:.1f} GiB: one column per stored pattern. "
+                    "Set top_k to keep the k largest probabilities per row in a sparse "
+                    "matrix, or transform fewer rows at a time."
+                )
+        blocks = [self._retrieve(Q[rows])[1] for rows in gen_batches(len(Q), self._block())]
+        if self.top_k is None:
+            return np.concatenate(blocks)
+        return _top_k_rows(blocks, min(self.top_k, n_memories), n_memories)
+
+    def _energy(self, Q):
+        M = self.memories_
+        largest_norm = np.linalg.norm(M, axis=1).max()
+        return (
+            -logsumexp(self.beta * (Q @ M.T), axis=1) / self.beta
+            + 0.5 * np.einsum("ij,ij->i", Q, Q)
+            + np.log(M.shape[0]) / self.beta
+            + 0.5 * largest_norm**2
+        )
+
+    def energy(self, X):
+        """The energy of each row of X, taken as a state of the memory.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            States.
+
+        Returns
+        -------
+        energy : ndarray of shape (n_samples,)
+            Non-negative; lowest near the stored patterns at large ``beta``.
+        """
+        Q = self._queries(X)
+        blocks = gen_batches(len(Q), self._block())
+        return np.concatenate([self._energy(Q[rows]) for rows in blocks])
+
+    def score(self, X, y=None):
+        """Coefficient of determination R^2 of the retrieval.
+
+        Of the retrieved values against y when the memory holds values
+        (``fit(X, Y)``: a kernel regressor or, with one-hot labels, a classifier),
+        otherwise of the retrieved patterns against X itself (y ignored): how
+        well the memory reconstructs the queries from what it stores.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Queries.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Targets, used when the memory holds values.
+
+        Returns
+        -------
+        score : float
+        """
+        retrieved = self.predict(X)
+        if self.values_ is None:
+            return float(r2_score(self._queries(X), retrieved))
+        y = check_array(y, ensure_2d=False, dtype=retrieved.dtype)
+        return float(r2_score(y, retrieved))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _top_k_rows(blocks, k, n_columns):
+    """A CSR matrix holding the k largest entries of each row of the dense blocks."""
+    matrices = []
+    for A in blocks:
+        top = np.argpartition(-A, k - 1, axis=1)[:, :k]
+        data = np.take_along_axis(A, top, axis=1).ravel()
+        indptr = np.arange(0, A.shape[0] * k + 1, k)
+        matrices.append(sp.csr_matrix((data, top.ravel(), indptr), shape=(A.shape[0], n_columns)))
+    return sp.vstack(matrices, format="csr")
