@@ -7,8 +7,10 @@ from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import LabelBinarizer, Normalizer
 
-from skenergy import RestrictedBM
+from skenergy import HopfieldMemory, ModernHopfieldMemory, RestrictedBM
+from skenergy.datasets import flip_bits
 
 _SHADES = " .:-=+*#%@"
 
@@ -58,6 +60,52 @@ def tour_rbm(X_train, X_test, y_train, y_test):
     print(_indent(ascii_images(rbm.sample(4, n_steps=1000, mean=True, random_state=1))))
 
 
+def tour_hopfield(X_train, y_train):
+    print(
+        "HopfieldMemory: 10 binarised digits (one per class) stored in 64 units; "
+        "200 probes, 10% of pixels flipped"
+    )
+    memories = np.concatenate([X_train[y_train == digit][:1] for digit in range(10)]) > 0.5
+    memories = memories.astype(float)
+    targets = np.repeat(memories, 20, axis=0)
+    probes = flip_bits(targets, 0.1, random_state=0)
+    for rule in ("hebbian", "storkey", "pseudoinverse", "descent"):
+        start = time.perf_counter()
+        memory = HopfieldMemory(rule, random_state=0).fit(memories)
+        recall = memory.recall(probes)
+        seconds = time.perf_counter() - start
+        exact = np.mean((recall.states == targets).all(axis=1))
+        print(
+            f"  {rule:<13} exact recall: {exact:.2f} "
+            f"(mean {recall.n_steps.mean():.1f} sweeps; fit and recall {seconds * 1e3:.0f} ms)"
+        )
+    print(
+        "  (digits are correlated patterns: Hebb's rule mixes them, the projection rule does not)"
+    )
+    memory = HopfieldMemory("pseudoinverse", random_state=0).fit(memories)
+    partial = memories[[2, 3, 5]].copy()
+    partial[:, 32:] = np.nan  # the bottom half unknown
+    completed = memory.complete(partial)
+    print("  completing the bottom halves of three stored digits (top: what was given):")
+    print(_indent(ascii_images(np.nan_to_num(partial, nan=0.0))))
+    print()
+    print(_indent(ascii_images(completed)))
+
+
+def tour_modern_hopfield(X_train, X_test, y_train, y_test):
+    print("ModernHopfieldMemory: training digits as keys, one-hot labels as values (beta 50)")
+    labels = LabelBinarizer().fit(y_train)
+    start = time.perf_counter()
+    attention = make_pipeline(Normalizer(), ModernHopfieldMemory(beta=50.0))
+    attention.fit(X_train, labels.transform(y_train))
+    predicted = labels.classes_[attention.predict(X_test).argmax(axis=1)]
+    seconds = time.perf_counter() - start
+    print(
+        f"  test accuracy of the retrieved labels: {np.mean(predicted == y_test):.3f} "
+        f"({len(X_train)} stored patterns, one softmax step, {seconds * 1e3:.0f} ms)"
+    )
+
+
 def _independent_pixels(X_train, X_test):
     p = np.clip(X_train.mean(axis=0), 1e-3, 1 - 1e-3)
     return float((X_test * np.log(p) + (1 - X_test) * np.log(1 - p)).sum(axis=1).mean())
@@ -73,6 +121,10 @@ def main():
     print(f"skenergy tour on scikit-learn's digits: {len(X_train)} training, {len(X_test)} test")
     print()
     tour_rbm(X_train, X_test, y_train, y_test)
+    print()
+    tour_hopfield(X_train, y_train)
+    print()
+    tour_modern_hopfield(X_train, X_test, y_train, y_test)
 
 
 if __name__ == "__main__":

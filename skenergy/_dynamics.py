@@ -6,14 +6,19 @@ function here moves many rows at once, in place, and returns per row how many
 sweeps it ran and whether it settled:
 
 - :func:`run_async`: one unit at a time in a random order, ``s_i = sign(h_i)``.
-  The units of every row are visited in the same order, so a row's path does not
-  depend on the other rows. The fields are kept up to date by adding ``2 s_i W_i``
-  to the rows where unit i flipped: a sweep costs one column read per unit plus
-  ``N`` per flip, instead of a matrix product per unit.
+  The units of every row are visited in the same order, so a row's path does
+  not depend on the other rows.
 - :func:`run_sync`: all units at once, one matrix product per step.
 - :func:`run_glauber`: Glauber dynamics at a schedule of temperatures,
   ``P(s_i = +1) = logistic(2 h_i / T)``, with a readout that averages the last
   sweeps.
+
+Asynchronous sweeps work on the transposed states (one contiguous row per unit)
+in blocks of units: one matrix product gives the fields of a block's units for
+every state, and a flip of unit i then corrects only the fields of the block's
+other units. A sweep costs about one synchronous step plus a few vector
+operations per unit, where keeping all N fields current would cost N per flip
+and read each unit's fields with a stride.
 
 A unit whose field is exactly zero keeps its state (deterministic dynamics):
 that keeps the energy from rising, and the ghost ``-s`` of a fixed point ``s``
@@ -27,6 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._sampling import uniform
+
+#: Units whose fields one matrix product refreshes during an asynchronous sweep.
+_BLOCK_UNITS = 64
 
 
 @dataclass
@@ -43,39 +51,66 @@ def energy(S, W, b):
     return -0.5 * np.einsum("ij,ij->i", S @ W, S) - S @ b
 
 
-def local_fields(S, W, b):
-    """``h = s W + b`` for each row (W symmetric)."""
-    H = S @ W
-    H += b
-    return H
+class _Active:
+    """The rows still moving, transposed (a unit per row), compacted as rows settle."""
 
-
-class _Rows:
-    """The rows still moving: their indices, states, fields and clamps, compacted as rows settle."""
-
-    def __init__(self, S, W, b, clamp):
+    def __init__(self, S, clamp):
         self.index = np.arange(S.shape[0])
-        self.states = S.copy()
-        self.fields = local_fields(self.states, W, b)
-        self.clamp = clamp if clamp is not None and clamp.ndim == 2 else None
+        self.states = np.ascontiguousarray(S.T)
+        per_row = clamp is not None and clamp.ndim == 2
+        self.clamp = np.ascontiguousarray(clamp.T) if per_row else None
 
     def drop(self, S, settled):
         """Write the settled rows back into S and keep the others."""
-        S[self.index[settled]] = self.states[settled]
+        S[self.index[settled]] = self.states[:, settled].T
         keep = ~settled
-        self.index, self.states, self.fields = (
-            self.index[keep],
-            self.states[keep],
-            self.fields[keep],
-        )
+        self.index, self.states = self.index[keep], self.states[:, keep]
         if self.clamp is not None:
-            self.clamp = self.clamp[keep]
+            self.clamp = self.clamp[:, keep]
 
-    def flip(self, i, rows, W):
-        """Flip unit i in the given rows and update their fields."""
-        new = -self.states[rows, i]
-        self.states[rows, i] = new
-        self.fields[rows] += (2 * new)[:, None] * W[i]
+    def sweep(self, W, b, order, wants_flip):
+        """Visit the units in ``order`` once, in blocks; returns the rows changed.
+
+        ``wants_flip(positions, rows, H, S)`` says where units (by position in
+        ``order``) would flip in the given rows, from their fields H and states S:
+        it is asked once per block, and again after each flip for the block's
+        later units in the rows that flip touched.
+        """
+        states, changed = self.states, np.zeros(self.states.shape[1], dtype=bool)
+        W_ordered = W[order]  # rows in visiting order: a block is a contiguous slice
+        everywhere = slice(None)
+        for start in range(0, len(order), _BLOCK_UNITS):
+            stop = min(start + _BLOCK_UNITS, len(order))
+            block, weights = order[start:stop], W_ordered[start:stop]
+            fields = weights @ states
+            fields += b[block, None]
+            wants = wants_flip(np.arange(start, stop), everywhere, fields, states[block])
+            if self.clamp is not None:
+                wants &= ~self.clamp[block]
+            pending = wants.any(axis=1)  # most units flip nowhere: skip them cheaply
+            for j, i in enumerate(block):
+                if not pending[j]:
+                    continue
+                flips = np.flatnonzero(wants[j])
+                if not flips.size:
+                    continue
+                new = -states[i, flips]
+                states[i, flips] = new
+                changed[flips] = True
+                later = block[j + 1 :]
+                if not later.size:
+                    continue
+                # The later units' fields move in the flipped rows only: W is symmetric.
+                touched = fields[j + 1 :, flips] + np.outer(weights[j + 1 :, i], 2 * new)
+                fields[j + 1 :, flips] = touched
+                again = wants_flip(
+                    np.arange(start + j + 1, stop), flips, touched, states[later[:, None], flips]
+                )
+                if self.clamp is not None:
+                    again &= ~self.clamp[later[:, None], flips]
+                wants[j + 1 :, flips] = again
+                pending[j + 1 :] |= again.any(axis=1)  # may stay True when nothing is left
+        return changed
 
 
 def _free_units(clamp, n_units):
@@ -85,8 +120,9 @@ def _free_units(clamp, n_units):
     return np.flatnonzero(~clamp.all(axis=0)) if clamp.ndim == 2 else np.flatnonzero(~clamp)
 
 
-def _unclamped(rows, clamp, i):
-    return rows if clamp is None or not rows.size else rows[~clamp[rows, i]]
+def _against_field(positions, rows, H, S):
+    """Deterministic dynamics: a unit flips where its state disagrees with its field."""
+    return S * H < 0
 
 
 def run_async(S, W, b, max_steps, rng, clamp=None):
@@ -96,22 +132,16 @@ def run_async(S, W, b, max_steps, rng, clamp=None):
     """
     n = S.shape[0]
     n_steps, converged = np.zeros(n, dtype=int), np.zeros(n, dtype=bool)
-    rows = _Rows(S, W, b, clamp)
+    active = _Active(S, clamp)
     free = _free_units(clamp, S.shape[1])
     for _ in range(max_steps):
-        if not rows.index.size:
+        if not active.index.size:
             break
-        changed = np.zeros(rows.index.size, dtype=bool)
-        for i in rng.permutation(free):
-            flips = np.flatnonzero(rows.states[:, i] * rows.fields[:, i] < 0)
-            flips = _unclamped(flips, rows.clamp, i)
-            if flips.size:
-                rows.flip(i, flips, W)
-                changed[flips] = True
-        n_steps[rows.index] += 1
-        converged[rows.index[~changed]] = True
-        rows.drop(S, ~changed)
-    rows.drop(S, np.ones(rows.index.size, dtype=bool))
+        changed = active.sweep(W, b, rng.permutation(free), _against_field)
+        n_steps[active.index] += 1
+        converged[active.index[~changed]] = True
+        active.drop(S, ~changed)
+    active.drop(S, np.ones(active.index.size, dtype=bool))
     return Settling(n_steps, converged, np.zeros(n, dtype=bool))
 
 
@@ -125,29 +155,27 @@ def run_sync(S, W, b, max_steps, clamp=None):
     n = S.shape[0]
     n_steps = np.zeros(n, dtype=int)
     converged, cycled = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-    rows = _Rows(S, W, b, clamp)
-    full_clamp = clamp if clamp is not None and clamp.ndim == 1 else None
-    previous = None
+    index, current, previous = np.arange(n), S.copy(), None
+    fixed = None if clamp is None else np.broadcast_to(clamp, S.shape)
     for _ in range(max_steps):
-        if not rows.index.size:
+        if not index.size:
             break
-        H, current = rows.fields, rows.states
-        new = np.where(H > 0, 1, np.where(H < 0, -1, current)).astype(current.dtype)
-        for fixed in (rows.clamp, full_clamp):
-            if fixed is not None:
-                np.copyto(new, current, where=fixed)
-        n_steps[rows.index] += 1
+        H = current @ W
+        H += b
+        new = np.where(H > 0, 1, np.where(H < 0, -1, current)).astype(S.dtype)
+        if fixed is not None:
+            np.copyto(new, current, where=fixed[index])
+        n_steps[index] += 1
         fixed_point = (new == current).all(axis=1)
         in_cycle = ~fixed_point
         in_cycle &= (new == previous).all(axis=1) if previous is not None else False
-        converged[rows.index[fixed_point]] = True
-        cycled[rows.index[in_cycle]] = True
-        previous, rows.states = current, new
-        rows.fields = local_fields(new, W, b)
+        converged[index[fixed_point]] = True
+        cycled[index[in_cycle]] = True
         settled = fixed_point | in_cycle
-        previous = previous[~settled]
-        rows.drop(S, settled)
-    rows.drop(S, np.ones(rows.index.size, dtype=bool))
+        S[index[settled]] = new[settled]
+        keep = ~settled
+        index, current, previous = index[keep], new[keep], current[keep]
+    S[index] = current
     return Settling(n_steps, converged, cycled)
 
 
@@ -162,26 +190,25 @@ def run_glauber(S, W, b, temperatures, rng, clamp=None, readout_steps=1):
     n, n_units = S.shape
     temperatures = np.asarray(temperatures, dtype=float)
     readout_steps = min(readout_steps, len(temperatures))
-    rows = _Rows(S, W, b, clamp)
+    active = _Active(S, clamp)
     free = _free_units(clamp, n_units)
-    total = np.zeros_like(rows.states)
+    total = np.zeros_like(active.states)
     changed = np.zeros(n, dtype=bool)
     for step, temperature in enumerate(temperatures):
-        reading = step >= len(temperatures) - readout_steps
-        before = rows.states.copy() if reading else None
         thresholds = uniform((free.size, n), S.dtype, rng)
         thresholds *= 2
         thresholds -= 1  # uniform on [-1, 1): compared with tanh(h / T)
-        for j, i in enumerate(rng.permutation(free)):
-            up = thresholds[j] < np.tanh(rows.fields[:, i] / temperature)
-            flips = np.flatnonzero(up != (rows.states[:, i] > 0))
-            flips = _unclamped(flips, rows.clamp, i)
-            if flips.size:
-                rows.flip(i, flips, W)
-        if reading:
-            total += rows.states
-            changed |= (rows.states != before).any(axis=1)
-    readout = np.where(total > 0, 1, np.where(total < 0, -1, rows.states))
-    S[...] = readout.astype(S.dtype)
+
+        def wants_flip(positions, rows, H, S, thresholds=thresholds, temperature=temperature):
+            up = thresholds[positions][:, rows] < np.tanh(H / temperature)
+            return up != (S > 0)
+
+        moved = active.sweep(W, b, rng.permutation(free), wants_flip)
+        if step >= len(temperatures) - readout_steps:
+            total += active.states
+            changed |= moved
+    states = active.states
+    readout = np.where(total > 0, 1, np.where(total < 0, -1, states)).astype(S.dtype)
+    S[...] = readout.T
     n_steps = np.full(n, len(temperatures), dtype=int)
     return Settling(n_steps, ~changed, np.zeros(n, dtype=bool))

@@ -70,12 +70,12 @@ def check_binary(X, estimator_name, binarize=None):
     on, spin_off, binary_off = X == 1, X == -1, X == 0
     other = ~(on | spin_off | binary_off)
     if other.any():
-        value = X[other].flat[0]
+        value, more = float(X[other].flat[0]), int(other.sum()) - 1
+        others = f" and {more} more non-binary value{'s' * (more != 1)}" if more else ""
         raise ValueError(
             f"{estimator_name} needs binary data, with values in {{0, 1}} or in "
-            f"{{-1, +1}}; got {value!r} (and {int(other.sum()) - 1} other non-binary "
-            "values). Pass binarize=<threshold> to map real values to binary "
-            "(values above it are on), as BernoulliNB does."
+            f"{{-1, +1}}; got {value:.4g}{others}. Pass binarize=<threshold> to map "
+            "real values to binary (values above it are on), as BernoulliNB does."
         )
     has_spin_off, has_binary_off = spin_off.any(), binary_off.any()
     if has_spin_off and has_binary_off:

@@ -15,3 +15,10 @@ def test_tour_runs_and_reports(capsys, monkeypatch):
     assert "RBM features + logistic regression" in out
     assert "raw pixels" in out
     assert "log-likelihood" in out
+    recall = {
+        line.split()[0]: float(line.split()[3])
+        for line in out.splitlines()
+        if "exact recall:" in line
+    }
+    assert recall["pseudoinverse"] > 0.9 > recall["hebbian"]
+    assert "test accuracy of the retrieved labels" in out

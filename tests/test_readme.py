@@ -14,6 +14,10 @@ def test_readme_tour_runs():
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
     assert blocks, "the README has a Python tour"
     namespace = {}
-    exec(compile(blocks[0], str(README), "exec"), namespace)
+    for block in blocks:  # later blocks build on the names of earlier ones
+        exec(compile(block, str(README), "exec"), namespace)
     assert namespace["H"].shape == (1797, 64)
     assert namespace["log_p"].shape == (1797,)
+    assert namespace["recalled"].shape == (30, 200)
+    assert namespace["overlap"] > 0.95
+    assert (namespace["digits"] == namespace["y"][1500:]).mean() > 0.9
