@@ -52,9 +52,14 @@ def energy(S, W, b):
 
 
 class _Active:
-    """The rows still moving, transposed (a unit per row), compacted as rows settle."""
+    """The rows still moving, transposed (a unit per row), compacted as rows settle.
 
-    def __init__(self, S, clamp):
+    Units are spins (``low = -1``) or binary (``low = 0``); a flip maps a state
+    ``x`` to ``low + 1 - x``.
+    """
+
+    def __init__(self, S, clamp, low=-1.0):
+        self.low = low
         self.index = np.arange(S.shape[0])
         self.states = np.ascontiguousarray(S.T)
         per_row = clamp is not None and clamp.ndim == 2
@@ -94,14 +99,15 @@ class _Active:
                 flips = np.flatnonzero(wants[j])
                 if not flips.size:
                     continue
-                new = -states[i, flips]
+                old = states[i, flips]
+                new = (self.low + 1) - old
                 states[i, flips] = new
                 changed[flips] = True
                 later = block[j + 1 :]
                 if not later.size:
                     continue
                 # The later units' fields move in the flipped rows only: W is symmetric.
-                touched = fields[j + 1 :, flips] + np.outer(weights[j + 1 :, i], 2 * new)
+                touched = fields[j + 1 :, flips] + np.outer(weights[j + 1 :, i], new - old)
                 fields[j + 1 :, flips] = touched
                 again = wants_flip(
                     np.arange(start + j + 1, stop), flips, touched, states[later[:, None], flips]
@@ -179,6 +185,80 @@ def run_sync(S, W, b, max_steps, clamp=None):
     return Settling(n_steps, converged, cycled)
 
 
+class GibbsChains:
+    """Gibbs sampling of many chains at once over binary or spin units.
+
+    ``S`` (chains x units) is copied; :attr:`states` gives the current states. A
+    sweep updates every free unit once, in a random order, from
+    ``P(x_i = 1 | rest) = logistic(h_i / T)`` (binary units, ``h = x W + b``) or
+    ``P(s_i = +1 | rest) = logistic(2 h_i / T)`` (spins: Glauber dynamics), then
+    each softmax group: units of which exactly one is on, updated jointly with
+    ``P(unit c on | rest) = softmax(h_group / T)_c``, so the sampler enforces the
+    one-hot constraint rather than hoping for it. Clamped units never change.
+    Both rules are exact Gibbs updates of ``p(x) ~ exp(-E(x) / T)``.
+    """
+
+    def __init__(self, S, W, b, rng, *, binary=True, clamp=None, groups=()):
+        self.W, self.b, self.rng, self.binary = W, b, rng, binary
+        self._active = _Active(S, clamp, low=0.0 if binary else -1.0)
+        grouped = np.zeros(S.shape[1], dtype=bool)
+        for group in groups:
+            grouped[group] = True
+        fixed_for_all = clamp is not None and clamp.ndim == 1
+        # A group with a unit clamped in every chain is clamped as a whole.
+        self.groups = [
+            np.asarray(group) for group in groups if not (fixed_for_all and clamp[group].any())
+        ]
+        free = np.zeros(S.shape[1], dtype=bool)
+        free[_free_units(clamp, S.shape[1])] = True
+        self.singles = np.flatnonzero(free & ~grouped)
+
+    @property
+    def states(self):
+        """Current states, chains x units (a view: copy it to keep it)."""
+        return self._active.states.T
+
+    def sweep(self, temperature):
+        """One sweep at ``temperature``; returns which chains changed."""
+        n_chains = self._active.states.shape[1]
+        thresholds = uniform((self.singles.size, n_chains), self._active.states.dtype, self.rng)
+        thresholds *= 2
+        thresholds -= 1  # uniform on [-1, 1), compared with tanh of the scaled field
+        gain = 0.5 / temperature if self.binary else 1.0 / temperature
+
+        def wants_flip(positions, rows, H, S):
+            on = thresholds[positions][:, rows] < np.tanh(gain * H)
+            return on != (S > 0)
+
+        order = self.rng.permutation(self.singles)
+        moved = self._active.sweep(self.W, self.b, order, wants_flip)
+        for group in self.groups:
+            moved |= self._sample_group(group, temperature)
+        return moved
+
+    def _sample_group(self, group, temperature):
+        states = self._active.states
+        # Each member's field from outside the group: inside it only one unit is on.
+        logits = self.W[group] @ states - self.W[np.ix_(group, group)] @ states[group]
+        logits += self.b[group, None]
+        logits /= temperature
+        logits -= logits.max(axis=0)
+        weights = np.exp(logits)  # finite: the largest logit is 0
+        cumulative = np.cumsum(weights, axis=0)
+        u = uniform((states.shape[1],), states.dtype, self.rng) * cumulative[-1]
+        choice = np.minimum((cumulative <= u).sum(axis=0), len(group) - 1)
+        new = np.zeros((len(group), states.shape[1]), dtype=states.dtype)
+        new[choice, np.arange(states.shape[1])] = 1
+        if not self.binary:
+            new = 2 * new - 1
+        if self._active.clamp is not None:  # per chain: a group with a clamped unit stays
+            keep = self._active.clamp[group].any(axis=0)
+            new[:, keep] = states[group][:, keep]
+        moved = (new != states[group]).any(axis=0)
+        states[group] = new
+        return moved
+
+
 def run_glauber(S, W, b, temperatures, rng, clamp=None, readout_steps=1):
     """Glauber dynamics, one asynchronous sweep per temperature (S updated in place).
 
@@ -187,28 +267,18 @@ def run_glauber(S, W, b, temperatures, rng, clamp=None, readout_steps=1):
     states (the last state where the mean is zero). A row counts as converged when
     it did not change over those sweeps.
     """
-    n, n_units = S.shape
+    n = S.shape[0]
     temperatures = np.asarray(temperatures, dtype=float)
     readout_steps = min(readout_steps, len(temperatures))
-    active = _Active(S, clamp)
-    free = _free_units(clamp, n_units)
-    total = np.zeros_like(active.states)
+    chains = GibbsChains(S, W, b, rng, binary=False, clamp=clamp)
+    total = np.zeros_like(S)
     changed = np.zeros(n, dtype=bool)
     for step, temperature in enumerate(temperatures):
-        thresholds = uniform((free.size, n), S.dtype, rng)
-        thresholds *= 2
-        thresholds -= 1  # uniform on [-1, 1): compared with tanh(h / T)
-
-        def wants_flip(positions, rows, H, S, thresholds=thresholds, temperature=temperature):
-            up = thresholds[positions][:, rows] < np.tanh(H / temperature)
-            return up != (S > 0)
-
-        moved = active.sweep(W, b, rng.permutation(free), wants_flip)
+        moved = chains.sweep(temperature)
         if step >= len(temperatures) - readout_steps:
-            total += active.states
+            total += chains.states
             changed |= moved
-    states = active.states
-    readout = np.where(total > 0, 1, np.where(total < 0, -1, states)).astype(S.dtype)
-    S[...] = readout.T
+    states = chains.states
+    S[...] = np.where(total > 0, 1, np.where(total < 0, -1, states))
     n_steps = np.full(n, len(temperatures), dtype=int)
     return Settling(n_steps, ~changed, np.zeros(n, dtype=bool))

@@ -20,7 +20,7 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from skenergy import HopfieldMemory, ModernHopfieldMemory, RestrictedBM
+from skenergy import BoltzmannMachine, HopfieldMemory, ModernHopfieldMemory, RestrictedBM
 
 # Checks whose data are unbounded reals (normal or uniform on [0, 3], shifted
 # to start at 0 when the positive_only tag is set): Bernoulli visible units take
@@ -59,11 +59,12 @@ BERNOULLI_EXPECTED_FAILURES = {
 }
 
 
-# HopfieldMemory with binarize=None requires binary data ({0, 1} or {-1, +1}), so
-# it refuses the continuous data of these checks with a ValueError that points to
-# the binarize option; the same checks pass with a threshold inside their data.
+# HopfieldMemory and BoltzmannMachine with binarize=None require binary data
+# ({0, 1} or {-1, +1}), so they refuse the continuous data of these checks with a
+# ValueError that points to the binarize option; the same checks pass with a
+# threshold inside their data.
 _NOT_BINARY = (
-    "its data are continuous, not binary: HopfieldMemory with binarize=None refuses "
+    "its data are continuous, not binary: with binarize=None the estimator refuses "
     "them with a ValueError naming the binarize option; the same checks pass with "
     "binarize=1.5"
 )
@@ -95,11 +96,22 @@ HOPFIELD_EXPECTED_FAILURES = {
     ]
 }
 
+BOLTZMANN_EXPECTED_FAILURES = HOPFIELD_EXPECTED_FAILURES | {
+    name: _NOT_BINARY
+    for name in [
+        "check_transformer_data_not_an_array",
+        "check_transformer_general",
+        "check_transformer_preserve_dtypes",
+        "check_transformer_n_iter",
+    ]
+}
+
 #: For each configuration with expected failures: the failures, and the words
 #: of the one error that may cause them.
 DOMAIN_ERRORS = {
     "RestrictedBM": (BERNOULLI_EXPECTED_FAILURES, "Bernoulli visible units take values in [0, 1]"),
     "HopfieldMemory": (HOPFIELD_EXPECTED_FAILURES, "needs binary data"),
+    "BoltzmannMachine": (BOLTZMANN_EXPECTED_FAILURES, "needs binary data"),
 }
 
 
@@ -112,6 +124,8 @@ def estimators():
         HopfieldMemory(binarize=1.5, random_state=0),
         HopfieldMemory(random_state=0),
         ModernHopfieldMemory(),
+        BoltzmannMachine(n_components=2, max_iter=5, binarize=1.5, random_state=0),
+        BoltzmannMachine(n_components=2, max_iter=5, random_state=0),
     ]
 
 
@@ -119,7 +133,7 @@ def _restricted_domain(estimator):
     """Whether the estimator runs in the configuration that refuses the checks' data."""
     if isinstance(estimator, RestrictedBM):
         return estimator.visible == "bernoulli"
-    return isinstance(estimator, HopfieldMemory) and estimator.binarize is None
+    return isinstance(estimator, (HopfieldMemory, BoltzmannMachine)) and estimator.binarize is None
 
 
 def expected_failed_checks(estimator):

@@ -1,0 +1,763 @@
+"""Boltzmann machines with hidden units and lateral connections (Ackley, Hinton, Sejnowski)."""
+
+import time
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import expit, logsumexp
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils import gen_batches
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._dynamics import GibbsChains
+from ._optim import learning_rate_at, momentum_at, momentum_step
+from ._partition import (
+    MAX_AUTO_EXACT_UNITS,
+    MAX_EXACT_UNITS,
+    annealed_importance_sampling,
+    binary_states,
+    check_enumerable,
+)
+from ._sampling import ais_betas, geometric_temperatures, make_generator
+from ._validation import check_binary, from_spins
+
+#: Learning by enumeration costs about 2**n_units * n_units**2 per update: with
+#: ``method="auto"`` it is used up to this size (65536 states, milliseconds).
+MAX_AUTO_EXACT_LEARNING_UNITS = 16
+#: Rows whose hidden states are enumerated together (bounds the memory of 2**H x rows).
+_ENUMERATION_ELEMENTS = 1 << 22
+#: With hidden-hidden couplings the clamped phase enumerates the hidden states of
+#: each row up to this many hidden units (4096 states per row).
+MAX_ENUMERATED_HIDDEN_UNITS = 12
+#: Mean-field iterations for the hidden units given the visible ones, and their tolerance.
+_MEAN_FIELD_STEPS, _MEAN_FIELD_TOL = 50, 1e-6
+
+
+def coupling_mask(n_visible, n_hidden, connections):
+    """Which couplings exist: True off the diagonal in the connected blocks.
+
+    ``connections`` names the blocks (see BoltzmannMachine) or is a boolean
+    matrix over the units, visible first, for any other topology.
+    """
+    n_units = n_visible + n_hidden
+    if not isinstance(connections, str):
+        mask = np.asarray(connections)
+        if mask.dtype != bool or mask.shape != (n_units, n_units):
+            raise ValueError(
+                f"connections as a matrix must be boolean of shape ({n_units}, {n_units}) "
+                f"({n_visible} visible + {n_hidden} hidden units), got dtype {mask.dtype} "
+                f"and shape {mask.shape}."
+            )
+        if not np.array_equal(mask, mask.T):
+            raise ValueError("connections as a matrix must be symmetric.")
+        mask = mask.copy()
+        np.fill_diagonal(mask, False)
+        return mask
+    mask = np.zeros((n_units, n_units), dtype=bool)
+    visible, hidden = slice(0, n_visible), slice(n_visible, n_units)
+    mask[visible, hidden] = mask[hidden, visible] = True
+    if connections in ("full", "semi-restricted"):
+        mask[visible, visible] = True
+    if connections == "full":
+        mask[hidden, hidden] = True
+    np.fill_diagonal(mask, False)
+    return mask
+
+
+def energy(S, W, b):
+    """``E(s) = -s'Ws/2 - b's`` for each row of S."""
+    return -0.5 * np.einsum("ij,ij->i", S @ W, S) - S @ b
+
+
+def _moments(S, weights=None):
+    """First and second moments of the rows of S (weighted by ``weights`` summing to 1)."""
+    if weights is None:
+        return S.mean(axis=0), S.T @ S / len(S)
+    return weights @ S, (S * weights[:, None]).T @ S
+
+
+class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Boltzmann machine: binary units with hidden units and lateral connections.
+
+    Units ``s`` in {0, 1}: the visible units first, then ``n_components`` hidden
+    units, with the energy ``E(s) = -s'Ws/2 - b's`` (W symmetric, zero diagonal)
+    and ``p(s) ~ exp(-E(s) / T)``, so that ``P(s_i = 1 | rest) = logistic(h_i / T)``
+    with ``h = W s + b``. Learning ascends the log-likelihood of the visible data,
+    whose gradient is ``(<s_i s_j>_clamped - <s_i s_j>_free) / T``: the first
+    expectation with the visible units clamped to the data, the second under the
+    model. Both are exact by enumeration for small machines; otherwise the clamped
+    phase is exact (no hidden-hidden couplings), mean field or Gibbs sampling, and
+    the free phase comes from persistent Gibbs chains.
+
+    Parameters
+    ----------
+    n_components : int, default=8
+        Number of hidden units (0: a fully visible machine).
+
+    connections : {"full", "semi-restricted", "restricted"} or array of bool, default="full"
+        Which blocks are coupled: ``"full"``, visible-visible, visible-hidden and
+        hidden-hidden; ``"semi-restricted"``, no hidden-hidden couplings (hidden
+        units are then independent given the visible ones, and the clamped phase
+        is exact); ``"restricted"``, visible-hidden only (an RBM). A symmetric
+        boolean matrix of shape (n_units, n_units), visible units first, gives
+        any other topology (the diagonal is ignored).
+
+    method : {"auto", "exact", "pcd", "cd"}, default="auto"
+        How the expectations are computed. ``"exact"``: by enumerating all
+        ``2**n_units`` states (and ``2**n_components`` hidden states per row).
+        ``"pcd"``: the free phase from persistent chains; ``"cd"``: from chains
+        restarted at the clamped states of the minibatch. ``"auto"``: exact up to
+        16 units, otherwise PCD.
+
+    clamped_phase : {"mean_field", "gibbs"}, default="mean_field"
+        The clamped phase is exact in closed form without hidden-hidden couplings
+        and by enumerating each row's hidden states with them, up to 12 hidden
+        units (or any number with ``method="exact"``). Beyond, it is mean field
+        (deterministic), or ``k`` Gibbs sweeps of the hidden units started from a
+        sample of the mean-field solution.
+
+    k : int, default=3
+        Gibbs sweeps per update of the chains (the k of CD-k and PCD-k). With
+        lateral connections the chains mix more slowly than an RBM's: on
+        bars-and-stripes, k=1 left twice the KL divergence of k=3.
+
+    n_chains : int or None, default=100
+        Persistent chains (``"pcd"``); None uses ``batch_size``.
+
+    temperature : float, default=1.0
+        The temperature T of the model distribution.
+
+    annealing_temperature : float or None, default=None
+        Simulated annealing of the chains during learning: their ``k`` sweeps
+        cool geometrically from this temperature to ``temperature``. None samples
+        at ``temperature`` throughout.
+
+    learning_rate : float, default=0.1
+        Step size of the gradient ascent on the mean log-likelihood of a minibatch.
+
+    learning_rate_schedule : {"linear", "constant"}, default="linear"
+        ``"linear"`` decays the learning rate to zero over the ``max_iter`` epochs
+        of ``fit``; ``partial_fit`` always uses the constant rate.
+
+    batch_size : int, default=10
+        Rows per minibatch.
+
+    max_iter : int, default=200
+        Training epochs.
+
+    momentum : float, default=0.9
+        Final momentum (from 0.5 over the first epochs), as in RestrictedBM.
+
+    alpha : float, default=1e-4
+        L2 penalty on the couplings (not the biases).
+
+    partition : {"auto", "exact", "ais"}, default="auto"
+        How :meth:`score_samples` gets ``log Z``: by enumeration (up to 26 units;
+        ``"auto"`` up to 20) or annealed importance sampling.
+
+    n_betas, n_runs : int, default=10000, 100
+        Intermediate distributions and runs of annealed importance sampling.
+
+    binarize : float or None, default=None
+        Threshold for mapping real values to binary (values above it are on), as
+        in BernoulliNB. None requires binary data, {0, 1} or {-1, +1}.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, minibatches, chains and sampling.
+
+    verbose : int, default=0
+        Print the training log-likelihood (when tracked) and time per epoch.
+
+    Attributes
+    ----------
+    coupling_ : ndarray of shape (n_units, n_units)
+        Symmetric couplings W with a zero diagonal, visible units first.
+    intercept_ : ndarray of shape (n_units,)
+        Biases b.
+    n_iter_ : int
+        Training epochs run.
+    log_likelihood_curve_ : list of float
+        Exact mean log-likelihood of the training data after each epoch, for
+        machines of at most 16 units (empty otherwise).
+    encoding_ : {"binary", "spin"}
+        Encoding of the fitted data; samples and completions come back in it.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    References
+    ----------
+    Ackley, Hinton & Sejnowski (1985), "A learning algorithm for Boltzmann
+    machines", Cognitive Science 9. Salakhutdinov & Hinton (2009), "Deep
+    Boltzmann machines" (mean-field clamped phase, persistent free phase).
+
+    Examples
+    --------
+    >>> from skenergy import BoltzmannMachine
+    >>> from skenergy.datasets import make_bars_and_stripes
+    >>> X = make_bars_and_stripes(3)
+    >>> machine = BoltzmannMachine(n_components=4, random_state=0).fit(X)
+    >>> machine.coupling_.shape
+    (13, 13)
+    >>> bool(machine.score(X) > -4.0)  # 14 patterns: log(1/14) = -2.64 is the best
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 0, None, closed="left")],
+        "connections": [StrOptions({"full", "semi-restricted", "restricted"}), "array-like"],
+        "method": [StrOptions({"auto", "exact", "pcd", "cd"})],
+        "clamped_phase": [StrOptions({"mean_field", "gibbs"})],
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "n_chains": [None, Interval(Integral, 1, None, closed="left")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "annealing_temperature": [None, Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_schedule": [StrOptions({"linear", "constant"})],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "partition": [StrOptions({"auto", "exact", "ais"})],
+        "n_betas": [Interval(Integral, 2, None, closed="left")],
+        "n_runs": [Interval(Integral, 1, None, closed="left")],
+        "binarize": [None, Real],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_components=8,
+        *,
+        connections="full",
+        method="auto",
+        clamped_phase="mean_field",
+        k=3,
+        n_chains=100,
+        temperature=1.0,
+        annealing_temperature=None,
+        learning_rate=0.1,
+        learning_rate_schedule="linear",
+        batch_size=10,
+        max_iter=200,
+        momentum=0.9,
+        alpha=1e-4,
+        partition="auto",
+        n_betas=10000,
+        n_runs=100,
+        binarize=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.connections = connections
+        self.method = method
+        self.clamped_phase = clamped_phase
+        self.k = k
+        self.n_chains = n_chains
+        self.temperature = temperature
+        self.annealing_temperature = annealing_temperature
+        self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.momentum = momentum
+        self.alpha = alpha
+        self.partition = partition
+        self.n_betas = n_betas
+        self.n_runs = n_runs
+        self.binarize = binarize
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fitting
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the machine to the binary rows of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Binary data, {0, 1} or {-1, +1} (or real values with ``binarize``).
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : BoltzmannMachine
+            The fitted machine.
+        """
+        V = self._validate_training_data(X, reset=True)
+        rng = make_generator(self.random_state)
+        self._initialise(V, rng)
+        self._train(V, self.max_iter, rng, self.learning_rate_schedule)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """One epoch over X at the constant learning rate, keeping parameters and chains.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of binary training data.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : BoltzmannMachine
+            The updated machine.
+        """
+        first_call = not hasattr(self, "coupling_")
+        V = self._validate_training_data(X, reset=first_call)
+        if first_call:
+            self._rng = make_generator(self.random_state)
+            self._initialise(V, self._rng)
+        self._train(V, 1, self._rng, "constant")
+        return self
+
+    def _validate_training_data(self, X, reset):
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=reset)
+        spins, encoding = check_binary(X, type(self).__name__, self.binarize)
+        if reset:
+            self.encoding_ = encoding or "binary"
+        return (spins > 0).astype(np.float64)
+
+    def _initialise(self, V, rng):
+        n_visible = V.shape[1]
+        n_units = n_visible + self.n_components
+        self._rng = rng
+        self._mask = coupling_mask(n_visible, self.n_components, self.connections)
+        W = 0.01 * rng.standard_normal((n_units, n_units))
+        self.coupling_ = np.where(self._mask, (W + W.T) / 2, 0.0)
+        p = np.clip(V.mean(axis=0), 1e-3, 1 - 1e-3)
+        self.intercept_ = np.concatenate([np.log(p / (1 - p)), np.zeros(self.n_components)])
+        self.intercept_ *= self.temperature
+        self._velocities = (np.zeros_like(self.coupling_), np.zeros_like(self.intercept_))
+        n_chains = self.n_chains or self.batch_size
+        self._chains = (rng.random((n_chains, n_units)) < 0.5).astype(np.float64)
+        self.n_iter_ = 0
+        self.log_likelihood_curve_ = []
+        self._log_partition_cache = None
+
+    @property
+    def _hidden_coupled(self):
+        """Whether any two hidden units are coupled (else they are independent given v)."""
+        hidden = slice(self._n_visible, None)
+        return bool(self._mask[hidden, hidden].any())
+
+    @property
+    def _n_units(self):
+        return self.coupling_.shape[0]
+
+    @property
+    def _n_visible(self):
+        return self._n_units - self.n_components
+
+    def _exact_learning(self):
+        if self.method == "exact":
+            check_enumerable(self._n_units, "states of the machine")
+            return True
+        return self.method == "auto" and self._n_units <= MAX_AUTO_EXACT_LEARNING_UNITS
+
+    def _train(self, V, n_epochs, rng, schedule):
+        self._log_partition_cache = None
+        exact = self._exact_learning()
+        states = binary_states(self._n_units, 0, 1 << self._n_units) if exact else None
+        n_rows = V.shape[0]
+        n_batches = max(1, -(-n_rows // self.batch_size))
+        n_updates = n_epochs * n_batches
+        for epoch in range(n_epochs):
+            start = time.perf_counter()
+            momentum = momentum_at(self.n_iter_, self.momentum)
+            order = rng.permutation(n_rows)
+            for i, rows in enumerate(gen_batches(n_rows, self.batch_size)):
+                step = epoch * n_batches + i
+                lr = learning_rate_at(step, n_updates, self.learning_rate, schedule)
+                self._update(V[order[rows]], lr, momentum, rng, states)
+            self.n_iter_ += 1
+            self._record(V, states, time.perf_counter() - start)
+
+    def _update(self, V, lr, momentum, rng, states):
+        """One gradient step on the minibatch V."""
+        clamped_mean, clamped_second, clamped_states = self._clamped_moments(V, rng)
+        if states is not None:
+            free_mean, free_second = _moments(states, self._distribution(states))
+        else:
+            start = clamped_states if self.method == "cd" else self._chains
+            chains = self._run_chains(start, rng)
+            if self.method != "cd":
+                self._chains = chains
+            free_mean, free_second = _moments(chains)
+        step_W = (lr / self.temperature) * (clamped_second - free_second)
+        step_W[~self._mask] = 0.0
+        step_b = (lr / self.temperature) * (clamped_mean - free_mean)
+        vel_W, vel_b = self._velocities
+        momentum_step(self.coupling_, vel_W, step_W, momentum, decay=lr * self.alpha)
+        self.coupling_[~self._mask] = 0.0
+        momentum_step(self.intercept_, vel_b, step_b, momentum)
+
+    def _run_chains(self, start, rng):
+        """``k`` sweeps of Gibbs chains from ``start``, annealed if asked."""
+        chains = GibbsChains(start, self.coupling_, self.intercept_, rng)
+        for temperature in self._chain_temperatures():
+            chains.sweep(temperature)
+        return chains.states.copy()
+
+    def _chain_temperatures(self, n_steps=None, start=None, stop=None):
+        """The chains' temperatures: constant, or cooling geometrically from ``start``."""
+        n_steps = self.k if n_steps is None else n_steps
+        start = self.annealing_temperature if start is None else start
+        stop = self.temperature if stop is None else stop
+        if start is None:
+            return np.full(n_steps, stop)
+        return geometric_temperatures(start, stop, n_steps)
+
+    # ----------------------------------------------------- the clamped phase
+
+    def _clamped_moments(self, V, rng):
+        """Moments of the units with V clamped, and one joint state per row (for CD)."""
+        if not self.n_components:
+            return V.mean(axis=0), V.T @ V / len(V), V
+        if self._hidden_enumerated():
+            P, H = self._hidden_posterior(V)  # exact: (rows, 2**H) and (2**H, H)
+            joint = np.concatenate([np.repeat(V, len(H), axis=0), np.tile(H, (len(V), 1))], axis=1)
+            weights = P.ravel() / len(V)
+            mean, second = _moments(joint, weights)
+            return mean, second, self._sample_rows(joint, P, rng)
+        means = self._hidden_means(V)
+        if not self._hidden_coupled or self.clamped_phase == "mean_field":
+            # Exact without hidden-hidden couplings (the hidden units are then
+            # independent given v); the mean-field approximation otherwise.
+            mu = np.concatenate([V, means], axis=1)
+            second = mu.T @ mu / len(V)
+            hidden = slice(self._n_visible, None)
+            np.fill_diagonal(second[hidden, hidden], means.mean(axis=0))
+            sample = (rng.random(means.shape) < means).astype(float)
+            return mu.mean(axis=0), second, np.concatenate([V, sample], axis=1)
+        start = np.concatenate([V, (rng.random(means.shape) < means).astype(float)], axis=1)
+        clamp = np.arange(self._n_units) < self._n_visible
+        chains = GibbsChains(start, self.coupling_, self.intercept_, rng, clamp=clamp)
+        for _ in range(self.k):
+            chains.sweep(self.temperature)
+        S = chains.states.copy()
+        mean, second = _moments(S)
+        return mean, second, S
+
+    def _hidden_enumerated(self):
+        """Whether the clamped phase enumerates hidden states (hidden-hidden couplings)."""
+        return self._hidden_coupled and (
+            self.method == "exact" or self.n_components <= MAX_ENUMERATED_HIDDEN_UNITS
+        )
+
+    def _hidden_posterior(self, V):
+        """``p(h | v)`` for every row of V and every hidden state, by enumeration."""
+        check_enumerable(self.n_components, "hidden states of each row")
+        H = binary_states(self.n_components, 0, 1 << self.n_components)
+        log_weights = self._hidden_log_weights(V, H)
+        return np.exp(log_weights - logsumexp(log_weights, axis=1, keepdims=True)), H
+
+    def _hidden_log_weights(self, V, H):
+        """``-E(v, h) / T`` up to terms in v alone: (rows, hidden states)."""
+        n_visible, W, b = self._n_visible, self.coupling_, self.intercept_
+        W_vh, W_hh = W[:n_visible, n_visible:], W[n_visible:, n_visible:]
+        hidden_terms = 0.5 * np.einsum("ij,ij->i", H @ W_hh, H) + H @ b[n_visible:]
+        return (V @ W_vh @ H.T + hidden_terms) / self.temperature
+
+    @staticmethod
+    def _sample_rows(joint, P, rng):
+        """One joint state per row, drawn from its enumerated posterior."""
+        n_states = P.shape[1]
+        u = rng.random((P.shape[0], 1))
+        choice = np.minimum((np.cumsum(P, axis=1) < u).sum(axis=1), n_states - 1)
+        return joint[np.arange(P.shape[0]) * n_states + choice]
+
+    def _hidden_means(self, V):
+        """``P(h = 1 | v)``: exact without hidden-hidden couplings, mean field with them."""
+        n_visible, W, b, T = self._n_visible, self.coupling_, self.intercept_, self.temperature
+        drive = V @ W[:n_visible, n_visible:] + b[n_visible:]
+        means = expit(drive / T)
+        if not self._hidden_coupled:
+            return means
+        W_hh = W[n_visible:, n_visible:]
+        for _ in range(_MEAN_FIELD_STEPS):
+            new = expit((drive + means @ W_hh) / T)
+            new = 0.5 * (new + means)  # damped: the undamped iteration can oscillate
+            done = np.abs(new - means).max() < _MEAN_FIELD_TOL
+            means = new
+            if done:
+                break
+        return means
+
+    # ------------------------------------------------------------ distribution
+
+    def _distribution(self, states):
+        """``p(s)`` of every enumerated state."""
+        log_weights = -energy(states, self.coupling_, self.intercept_) / self.temperature
+        return np.exp(log_weights - logsumexp(log_weights))
+
+    def _record(self, V, states, seconds):
+        if states is not None:
+            self.log_likelihood_curve_.append(float(np.mean(self._exact_log_likelihood(V))))
+        if self.verbose:
+            tail = (
+                f", log-likelihood = {self.log_likelihood_curve_[-1]:.4f}"
+                if self.log_likelihood_curve_
+                else ""
+            )
+            print(f"[{type(self).__name__}] Epoch {self.n_iter_}{tail}, time = {seconds:.2f}s")
+
+    def _exact_log_likelihood(self, V):
+        return self._log_marginal(V) - self._exact_log_partition()
+
+    def _exact_log_partition(self):
+        check_enumerable(self._n_units, "states of the machine")
+        log_z = []
+        n_states = 1 << self._n_units
+        chunk = max(1, _ENUMERATION_ELEMENTS // self._n_units)
+        for lo in range(0, n_states, chunk):
+            S = binary_states(self._n_units, lo, min(lo + chunk, n_states))
+            log_z.append(logsumexp(-energy(S, self.coupling_, self.intercept_) / self.temperature))
+        return float(logsumexp(log_z))
+
+    def _log_marginal(self, V):
+        """``log sum_h exp(-E(v, h) / T)`` for each row of V."""
+        n_visible, W, b, T = self._n_visible, self.coupling_, self.intercept_, self.temperature
+        visible_terms = (0.5 * np.einsum("ij,ij->i", V @ W[:n_visible, :n_visible], V)) / T
+        visible_terms += V @ b[:n_visible] / T
+        if not self.n_components:
+            return visible_terms
+        if not self._hidden_coupled:
+            drive = (V @ W[:n_visible, n_visible:] + b[n_visible:]) / T
+            return visible_terms + np.logaddexp(0, drive).sum(axis=1)
+        if self.n_components > MAX_EXACT_UNITS:
+            raise ValueError(
+                f"Cannot compute log p(v): with hidden-hidden couplings it needs a sum "
+                f"over the 2**{self.n_components} hidden states of every row, more than "
+                f"2**{MAX_EXACT_UNITS}. Use connections='semi-restricted' or fewer hidden units."
+            )
+        H = binary_states(self.n_components, 0, 1 << self.n_components)
+        rows = max(1, _ENUMERATION_ELEMENTS // len(H))
+        sums = [
+            logsumexp(self._hidden_log_weights(V[batch], H), axis=1)
+            for batch in gen_batches(len(V), rows)
+        ]
+        return visible_terms + np.concatenate(sums)
+
+    # ---------------------------------------------------------- public methods
+
+    def _visible(self, X, allow_nan=False):
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            dtype=(np.float64, np.float32),
+            reset=False,
+            ensure_all_finite="allow-nan" if allow_nan else True,
+        )
+        return X
+
+    def _binary_visible(self, X):
+        spins, _ = check_binary(self._visible(X), type(self).__name__, self.binarize)
+        return (spins > 0).astype(np.float64)
+
+    @property
+    def _n_features_out(self):
+        return self.coupling_.shape[0] - self.n_features_in_  # unfitted: AttributeError
+
+    def transform(self, X):
+        """Marginal probabilities of the hidden units given each row of X.
+
+        Exact: in closed form without hidden-hidden couplings, by enumerating
+        the hidden states with them (up to 12 hidden units); mean field beyond.
+        Each row's result depends on that row alone.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Binary data.
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, n_components)
+        """
+        V = self._binary_visible(X)
+        if self.n_components and self._hidden_enumerated():
+            P, H = self._hidden_posterior(V)
+            return P @ H
+        return self._hidden_means(V)
+
+    def log_partition(self):
+        """``log Z`` of the model at its temperature: exact or by AIS, cached."""
+        check_is_fitted(self)
+        if self._log_partition_cache is None:
+            exact = self.partition == "exact" or (
+                self.partition == "auto" and self._n_units <= MAX_AUTO_EXACT_UNITS
+            )
+            if exact:
+                self._log_partition_cache = self._exact_log_partition()
+            else:
+                self._log_partition_cache = self._ais_log_partition().log_z
+        return self._log_partition_cache
+
+    def _ais_log_partition(self):
+        rng = make_generator(0)
+        n_units, T = self._n_units, self.temperature
+        W, b = self.coupling_, self.intercept_
+
+        def log_ratio(state, beta_from, beta_to):
+            return -(beta_to - beta_from) * energy(state, W, b) / T
+
+        def transition(state, beta, rng):
+            if beta <= 0:
+                return state
+            chains = GibbsChains(state, W, b, rng)
+            chains.sweep(T / beta)
+            return chains.states.copy()
+
+        start = (rng.random((self.n_runs, n_units)) < 0.5).astype(float)
+        return annealed_importance_sampling(
+            start, n_units * np.log(2), log_ratio, transition, ais_betas(self.n_betas), rng
+        )
+
+    def score_samples(self, X):
+        """Log-likelihood ``log p(v)`` of each row of X, in nats.
+
+        ``log sum_h exp(-E(v, h) / T)`` is exact (closed form without hidden-hidden
+        couplings, enumeration of the hidden states with them); ``log Z`` is exact
+        up to 20 units and an AIS estimate beyond (see ``partition``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Binary data.
+
+        Returns
+        -------
+        log_p : ndarray of shape (n_samples,)
+        """
+        V = self._binary_visible(X)
+        return self._log_marginal(V) - self.log_partition()
+
+    def score(self, X, y=None):
+        """Mean log-likelihood of the rows of X (see :meth:`score_samples`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Binary data.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def sample(
+        self,
+        n_samples,
+        *,
+        n_steps=1000,
+        annealing_temperature=None,
+        final_temperature=None,
+        random_state=None,
+    ):
+        """Visible states drawn from fresh Gibbs chains.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of chains, one sample each.
+
+        n_steps : int, default=1000
+            Gibbs sweeps from uniformly random states.
+
+        annealing_temperature : float or None, default=None
+            Cool the chains geometrically from this temperature to
+            ``final_temperature`` over the sweeps; None samples at the final
+            temperature throughout.
+
+        final_temperature : float or None, default=None
+            Temperature of the last sweep: None is the model's (samples of the
+            model); a low one makes annealing a search for low-energy states.
+
+        random_state : int, RandomState instance or None, default=None
+            None continues the estimator's own generator.
+
+        Returns
+        -------
+        samples : ndarray of shape (n_samples, n_features)
+            Visible states in ``encoding_``.
+        """
+        check_is_fitted(self)
+        rng = self._rng if random_state is None else make_generator(random_state)
+        start = (rng.random((int(n_samples), self._n_units)) < 0.5).astype(float)
+        chains = GibbsChains(start, self.coupling_, self.intercept_, rng)
+        schedule = self._chain_temperatures(n_steps, annealing_temperature, final_temperature)
+        for temperature in schedule:
+            chains.sweep(temperature)
+        return self._encode(chains.states[:, : self._n_visible])
+
+    def _encode(self, V):
+        return from_spins(2 * V - 1, self.encoding_)
+
+    def complete(self, X, *, n_steps=200, annealing_temperature=2.0, random_state=None):
+        """Fill in the unknown visible units (NaN) with their most probable values.
+
+        The known units are clamped; the others (and the hidden units) are
+        annealed from ``annealing_temperature`` to the model's temperature over
+        the first half of ``n_steps`` sweeps and sampled over the second half,
+        and each unknown unit gets the value it took most often then: its
+        marginal most probable value.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Binary rows with NaN where values are unknown.
+
+        n_steps : int, default=200
+        annealing_temperature : float or None, default=2.0
+        random_state : int, RandomState instance or None, default=None
+
+        Returns
+        -------
+        completed : ndarray of shape (n_samples, n_features)
+            In ``encoding_``: the known values unchanged.
+        """
+        X = self._visible(X, allow_nan=True)
+        known = ~np.isnan(X)
+        spins, _ = check_binary(np.where(known, X, 1), type(self).__name__, self.binarize)
+        rng = self._rng if random_state is None else make_generator(random_state)
+        n_rows = X.shape[0]
+        start = (rng.random((n_rows, self._n_units)) < 0.5).astype(float)
+        start[:, : self._n_visible] = np.where(known, spins > 0, start[:, : self._n_visible])
+        clamp = np.zeros((n_rows, self._n_units), dtype=bool)
+        clamp[:, : self._n_visible] = known
+        chains = GibbsChains(start, self.coupling_, self.intercept_, rng, clamp=clamp)
+        warm = n_steps // 2
+        for temperature in self._chain_temperatures(warm, annealing_temperature):
+            chains.sweep(temperature)
+        on = np.zeros((n_rows, self._n_visible))
+        for _ in range(n_steps - warm):
+            chains.sweep(self.temperature)
+            on += chains.states[:, : self._n_visible]
+        most_probable = on > (n_steps - warm) / 2
+        return self._encode(np.where(known, spins > 0, most_probable).astype(float))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        return tags
