@@ -1,13 +1,14 @@
 """skenergy: energy-based neural networks as scikit-learn estimators."""
 
 from ._partition import LogPartition
-from .boltzmann import BoltzmannMachine
+from .boltzmann import BoltzmannClassifier, BoltzmannMachine
 from .hopfield import HopfieldMemory, ModernHopfieldMemory, Recall
 from .rbm import RestrictedBM
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BoltzmannClassifier",
     "BoltzmannMachine",
     "HopfieldMemory",
     "LogPartition",

@@ -8,7 +8,7 @@ from scipy import stats
 from scipy.special import logsumexp
 
 import skenergy.boltzmann
-from skenergy import BoltzmannMachine
+from skenergy import BoltzmannClassifier, BoltzmannMachine
 from skenergy._dynamics import GibbsChains
 from skenergy._partition import binary_states
 from skenergy.boltzmann import coupling_mask, energy
@@ -375,3 +375,75 @@ def test_states_order_helper_is_consistent():
     S = binary_states(3, 0, 8)
     assert np.array_equal((S @ (2 ** np.arange(3))).astype(int), np.arange(8))
     assert list(itertools.islice(S[5], 3)) == [1.0, 0.0, 1.0]
+
+
+# -------------------------------------------------------------- classifier
+
+
+def random_classifier(n_features, n_classes, n_hidden, scale=1.0, seed=0, **params):
+    rng = np.random.default_rng(seed)
+    X = (rng.random((30, n_features)) < 0.5).astype(float)
+    y = np.arange(30) % n_classes
+    clf = BoltzmannClassifier(n_components=n_hidden, max_iter=0, random_state=seed, **params).fit(
+        X, y
+    )
+    n_units = clf.coupling_.shape[0]
+    W = scale * rng.standard_normal((n_units, n_units))
+    clf.coupling_ = np.where(clf._mask, (W + W.T) / 2, 0.0)
+    clf.intercept_ = scale * rng.standard_normal(n_units)
+    return clf
+
+
+@pytest.mark.parametrize("connections", ["full", "semi-restricted"])
+def test_classifier_posterior_sums_over_hidden_states_exactly(connections):
+    clf = random_classifier(3, 3, 2, connections=connections, seed=14)
+    S = clf._allowed(binary_states(8, 0, 256))  # one-hot class units 3, 4, 5
+    assert len(S) == 3 * 2**5
+    log_w = -energy(S, clf.coupling_, clf.intercept_)
+    X = binary_states(3, 0, 8)
+    expected = np.zeros((8, 3))
+    for row, x in enumerate(X):
+        for c in range(3):
+            rows = np.all(S[:, :3] == x, axis=1) & (S[:, 3 + c] == 1)
+            expected[row, c] = logsumexp(log_w[rows])
+    expected = np.exp(expected - logsumexp(expected, axis=1, keepdims=True))
+    assert np.allclose(clf.predict_proba(X), expected)
+    assert np.array_equal(clf.predict(X), clf.classes_[expected.argmax(axis=1)])
+
+
+def test_classifier_chains_keep_the_class_one_hot():
+    rng = np.random.default_rng(15)
+    X = (rng.random((60, 6)) < 0.5).astype(float)
+    y = np.array(["a", "b", "c"])[X[:, 0].astype(int) + X[:, 1].astype(int)]
+    clf = BoltzmannClassifier(n_components=6, method="pcd", max_iter=20, random_state=0)
+    clf.fit(X, y)
+    assert np.all(clf._chains[:, 6:9].sum(axis=1) == 1)
+    assert list(clf.classes_) == ["a", "b", "c"]
+    assert clf.score(X, y) > 0.9
+
+
+def test_classifier_exact_learning_counts_only_one_hot_states():
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]] * 5, dtype=float)
+    y = (X[:, 0] != X[:, 1]).astype(int)
+    clf = BoltzmannClassifier(n_components=2, learning_rate=0.5, random_state=0).fit(X, y)
+    assert clf._exact_learning()
+    assert clf.score(X, y) == 1.0  # XOR
+    # The exact joint log-likelihood is a proper one: p(x, y) sums to 1 over
+    # the allowed states.
+    S = clf._allowed(binary_states(6, 0, 64))
+    log_z = clf._exact_log_partition()
+    assert np.isclose(np.exp(logsumexp(-energy(S, clf.coupling_, clf.intercept_)) - log_z), 1)
+
+
+def test_classifier_on_binarised_digits_beats_naive_bayes():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    from sklearn.naive_bayes import BernoulliNB
+
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    clf = BoltzmannClassifier(
+        connections="semi-restricted", max_iter=5, binarize=7.0, random_state=0
+    ).fit(X_train, y_train)
+    naive = BernoulliNB(binarize=7.0).fit(X_train, y_train).score(X_test, y_test)
+    assert clf.score(X_test, y_test) > naive + 0.01
