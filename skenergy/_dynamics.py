@@ -34,7 +34,7 @@ import numpy as np
 from ._sampling import uniform
 
 #: Units whose fields one matrix product refreshes during an asynchronous sweep.
-_BLOCK_UNITS = 64
+_BLOCK_UNITS = 32
 
 
 @dataclass
@@ -73,50 +73,37 @@ class _Active:
         if self.clamp is not None:
             self.clamp = self.clamp[:, keep]
 
-    def sweep(self, W, b, order, wants_flip):
+    def sweep(self, W, b, order, new_state, track=True):
         """Visit the units in ``order`` once, in blocks; returns the rows changed.
 
-        ``wants_flip(positions, rows, H, S)`` says where units (by position in
-        ``order``) would flip in the given rows, from their fields H and states S:
-        it is asked once per block, and again after each flip for the block's
-        later units in the rows that flip touched.
+        ``new_state(position, h, s)`` gives the next states of the unit at that
+        position in ``order`` from its fields h and states s over all rows. A
+        block's fields come from one product at its start; a unit's field then
+        adds what the block's earlier units changed, ``W[i, earlier] @ delta``,
+        so each unit sees every update before it, as sequential updates must.
+        With ``track=False`` nothing is compared and None is returned.
         """
-        states, changed = self.states, np.zeros(self.states.shape[1], dtype=bool)
+        states = self.states
+        before = states.copy() if track else None
         W_ordered = W[order]  # rows in visiting order: a block is a contiguous slice
-        everywhere = slice(None)
         for start in range(0, len(order), _BLOCK_UNITS):
             stop = min(start + _BLOCK_UNITS, len(order))
             block, weights = order[start:stop], W_ordered[start:stop]
             fields = weights @ states
             fields += b[block, None]
-            wants = wants_flip(np.arange(start, stop), everywhere, fields, states[block])
-            if self.clamp is not None:
-                wants &= ~self.clamp[block]
-            pending = wants.any(axis=1)  # most units flip nowhere: skip them cheaply
+            within = weights[:, block]
+            delta = np.zeros_like(fields)  # how each unit of the block changed, per row
+            moved = False
             for j, i in enumerate(block):
-                if not pending[j]:
-                    continue
-                flips = np.flatnonzero(wants[j])
-                if not flips.size:
-                    continue
-                old = states[i, flips]
-                new = (self.low + 1) - old
-                states[i, flips] = new
-                changed[flips] = True
-                later = block[j + 1 :]
-                if not later.size:
-                    continue
-                # The later units' fields move in the flipped rows only: W is symmetric.
-                touched = fields[j + 1 :, flips] + np.outer(weights[j + 1 :, i], new - old)
-                fields[j + 1 :, flips] = touched
-                again = wants_flip(
-                    np.arange(start + j + 1, stop), flips, touched, states[later[:, None], flips]
-                )
+                h = fields[j] + within[j, :j] @ delta[:j] if moved else fields[j]
+                old = states[i]
+                new = new_state(start + j, h, old)
                 if self.clamp is not None:
-                    again &= ~self.clamp[later[:, None], flips]
-                wants[j + 1 :, flips] = again
-                pending[j + 1 :] |= again.any(axis=1)  # may stay True when nothing is left
-        return changed
+                    new = np.where(self.clamp[i], old, new)
+                np.subtract(new, old, out=delta[j])
+                states[i] = new
+                moved = moved or bool(delta[j].any())
+        return (states != before).any(axis=0) if track else None
 
 
 def _free_units(clamp, n_units):
@@ -126,9 +113,9 @@ def _free_units(clamp, n_units):
     return np.flatnonzero(~clamp.all(axis=0)) if clamp.ndim == 2 else np.flatnonzero(~clamp)
 
 
-def _against_field(positions, rows, H, S):
-    """Deterministic dynamics: a unit flips where its state disagrees with its field."""
-    return S * H < 0
+def _follow_field(position, h, s):
+    """Deterministic dynamics: the sign of the field, or the same state at zero field."""
+    return np.where(h == 0, s, np.copysign(1.0, h))
 
 
 def run_async(S, W, b, max_steps, rng, clamp=None):
@@ -143,7 +130,7 @@ def run_async(S, W, b, max_steps, rng, clamp=None):
     for _ in range(max_steps):
         if not active.index.size:
             break
-        changed = active.sweep(W, b, rng.permutation(free), _against_field)
+        changed = active.sweep(W, b, rng.permutation(free), _follow_field)
         n_steps[active.index] += 1
         converged[active.index[~changed]] = True
         active.drop(S, ~changed)
@@ -218,22 +205,31 @@ class GibbsChains:
         """Current states, chains x units (a view: copy it to keep it)."""
         return self._active.states.T
 
-    def sweep(self, temperature):
-        """One sweep at ``temperature``; returns which chains changed."""
-        n_chains = self._active.states.shape[1]
-        thresholds = uniform((self.singles.size, n_chains), self._active.states.dtype, self.rng)
-        thresholds *= 2
-        thresholds -= 1  # uniform on [-1, 1), compared with tanh of the scaled field
-        gain = 0.5 / temperature if self.binary else 1.0 / temperature
+    def sweep(self, temperature, track=False):
+        """One sweep at ``temperature``; with ``track``, returns which chains changed."""
+        states = self._active.states
+        # Unit i is on where its field beats logistic noise: P(h > T logit(u)) =
+        # logistic(h / T) (binary); spins use T / 2, for logistic(2 h / T).
+        noise = uniform((self.singles.size, states.shape[1]), states.dtype, self.rng)
+        np.divide(noise, 1 - noise, out=noise)
+        np.log(noise, out=noise)  # logit(u), faster than scipy's on large arrays
+        noise *= temperature if self.binary else temperature / 2
 
-        def wants_flip(positions, rows, H, S):
-            on = thresholds[positions][:, rows] < np.tanh(gain * H)
-            return on != (S > 0)
+        if self.binary:
+
+            def new_state(position, h, s):
+                return h > noise[position]
+        else:
+
+            def new_state(position, h, s):
+                return np.where(h > noise[position], 1.0, -1.0)
 
         order = self.rng.permutation(self.singles)
-        moved = self._active.sweep(self.W, self.b, order, wants_flip)
+        moved = self._active.sweep(self.W, self.b, order, new_state, track)
         for group in self.groups:
-            moved |= self._sample_group(group, temperature)
+            group_moved = self._sample_group(group, temperature)
+            if track:
+                moved |= group_moved
         return moved
 
     def _sample_group(self, group, temperature):
@@ -274,8 +270,9 @@ def run_glauber(S, W, b, temperatures, rng, clamp=None, readout_steps=1):
     total = np.zeros_like(S)
     changed = np.zeros(n, dtype=bool)
     for step, temperature in enumerate(temperatures):
-        moved = chains.sweep(temperature)
-        if step >= len(temperatures) - readout_steps:
+        reading = step >= len(temperatures) - readout_steps
+        moved = chains.sweep(temperature, track=reading)
+        if reading:
             total += chains.states
             changed |= moved
     states = chains.states
