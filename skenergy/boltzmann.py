@@ -32,6 +32,8 @@ from ._validation import check_binary, from_spins
 #: Learning by enumeration costs about 2**n_units * n_units**2 per update: with
 #: ``method="auto"`` it is used up to this size (65536 states, milliseconds).
 MAX_AUTO_EXACT_LEARNING_UNITS = 16
+#: ``method="exact"`` holds all states at once: 2**20 states of 20 units are 168 MB.
+MAX_EXACT_LEARNING_UNITS = 20
 #: Rows whose hidden states are enumerated together (bounds the memory of 2**H x rows).
 _ENUMERATION_ELEMENTS = 1 << 22
 #: With hidden-hidden couplings the clamped phase enumerates the hidden states of
@@ -226,7 +228,13 @@ class _BoltzmannBase(BaseEstimator):
 
     def _exact_learning(self):
         if self.method == "exact":
-            check_enumerable(self._n_units, "states of the machine")
+            if self._n_units > MAX_EXACT_LEARNING_UNITS:
+                raise ValueError(
+                    f"method='exact' learns by enumerating all 2**n_units states, which "
+                    f"this machine of {self._n_units} units cannot afford (the limit is "
+                    f"{MAX_EXACT_LEARNING_UNITS} units, 2**{MAX_EXACT_LEARNING_UNITS} "
+                    "states). Use method='pcd' or 'auto'."
+                )
             return True
         return self.method == "auto" and self._n_units <= MAX_AUTO_EXACT_LEARNING_UNITS
 
@@ -292,11 +300,7 @@ class _BoltzmannBase(BaseEstimator):
         if not self.n_components:
             return V.mean(axis=0), V.T @ V / len(V), V
         if self._hidden_enumerated():
-            P, H = self._hidden_posterior(V)  # exact: (rows, 2**H) and (2**H, H)
-            joint = np.concatenate([np.repeat(V, len(H), axis=0), np.tile(H, (len(V), 1))], axis=1)
-            weights = P.ravel() / len(V)
-            mean, second = _moments(joint, weights)
-            return mean, second, self._sample_rows(joint, P, rng)
+            return self._enumerated_clamped_moments(V, rng)
         means = self._hidden_means(V)
         if not self._hidden_coupled or self.clamped_phase == "mean_field":
             # Exact without hidden-hidden couplings (the hidden units are then
@@ -315,6 +319,19 @@ class _BoltzmannBase(BaseEstimator):
         S = chains.states.copy()
         mean, second = _moments(S)
         return mean, second, S
+
+    def _enumerated_clamped_moments(self, V, rng):
+        """Exact clamped moments by enumerating each row's hidden states, in row chunks."""
+        n_states = 1 << self.n_components
+        mean, second, samples = 0.0, 0.0, []
+        rows_per_chunk = max(1, _ENUMERATION_ELEMENTS // (n_states * self._n_units))
+        for rows in gen_batches(len(V), rows_per_chunk):
+            P, H = self._hidden_posterior(V[rows])  # (rows, 2**H) and (2**H, H)
+            joint = np.hstack([np.repeat(V[rows], n_states, axis=0), np.tile(H, (len(P), 1))])
+            chunk_mean, chunk_second = _moments(joint, P.ravel() / len(V))
+            mean, second = mean + chunk_mean, second + chunk_second
+            samples.append(self._sample_rows(joint, P, rng))
+        return mean, second, np.concatenate(samples)
 
     def _hidden_enumerated(self):
         """Whether the clamped phase enumerates hidden states (hidden-hidden couplings)."""
@@ -498,7 +515,8 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         ``2**n_units`` states (and ``2**n_components`` hidden states per row).
         ``"pcd"``: the free phase from persistent chains; ``"cd"``: from chains
         restarted at the clamped states of the minibatch. ``"auto"``: exact up to
-        16 units, otherwise PCD.
+        16 units, otherwise PCD. ``"exact"`` refuses machines of more than 20
+        units with a ValueError.
 
     clamped_phase : {"mean_field", "gibbs"}, default="mean_field"
         The clamped phase is exact in closed form without hidden-hidden couplings
@@ -569,7 +587,8 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         Training epochs run.
     log_likelihood_curve_ : list of float
         Exact mean log-likelihood of the training data after each epoch, for
-        machines of at most 16 units (empty otherwise).
+        machines learned exactly (empty otherwise: sampled gradients are too
+        noisy a curve, and the log-likelihood too costly to track per epoch).
     encoding_ : {"binary", "spin"}
         Encoding of the fitted data; samples and completions come back in it.
     n_features_in_ : int

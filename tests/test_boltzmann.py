@@ -447,3 +447,19 @@ def test_classifier_on_binarised_digits_beats_naive_bayes():
     ).fit(X_train, y_train)
     naive = BernoulliNB(binarize=7.0).fit(X_train, y_train).score(X_test, y_test)
     assert clf.score(X_test, y_test) > naive + 0.01
+
+
+def test_exact_learning_refuses_a_machine_too_large_to_enumerate():
+    X = (np.random.default_rng(0).random((10, 19)) < 0.5).astype(float)
+    machine = BoltzmannMachine(n_components=4, method="exact", max_iter=1)
+    with pytest.raises(ValueError, match="machine of 23 units cannot afford"):
+        machine.fit(X)
+
+
+def test_enumerated_clamped_phase_is_the_same_in_row_chunks(monkeypatch):
+    machine = random_machine(4, 3, scale=0.7, seed=16)
+    V = (np.random.default_rng(17).random((9, 4)) < 0.5).astype(float)
+    whole = machine._clamped_moments(V, np.random.default_rng(0))
+    monkeypatch.setattr(skenergy.boltzmann, "_ENUMERATION_ELEMENTS", 8 * 7 * 2)  # 2 rows
+    chunked = machine._clamped_moments(V, np.random.default_rng(0))
+    assert np.allclose(whole[0], chunked[0]) and np.allclose(whole[1], chunked[1])
