@@ -6,11 +6,18 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
+from sklearn.naive_bayes import BernoulliNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import LabelBinarizer, Normalizer
 
-from skenergy import HopfieldMemory, ModernHopfieldMemory, RestrictedBM
-from skenergy.datasets import flip_bits
+from skenergy import (
+    BoltzmannClassifier,
+    BoltzmannMachine,
+    HopfieldMemory,
+    ModernHopfieldMemory,
+    RestrictedBM,
+)
+from skenergy.datasets import flip_bits, make_bars_and_stripes
 
 _SHADES = " .:-=+*#%@"
 
@@ -106,6 +113,41 @@ def tour_modern_hopfield(X_train, X_test, y_train, y_test):
     )
 
 
+def tour_boltzmann(X_train, X_test, y_train, y_test):
+    print("BoltzmannMachine: bars-and-stripes on a 3x3 grid (14 patterns), 8 hidden units")
+    X = make_bars_and_stripes(3)
+    start = time.perf_counter()
+    machine = BoltzmannMachine(random_state=0).fit(X)
+    seconds = time.perf_counter() - start
+    p = X.mean(axis=0)
+    independent = np.mean((X * np.log(p) + (1 - X) * np.log(1 - p)).sum(axis=1))
+    print(
+        f"  KL(data || model) = {-np.log(14) - machine.score(X):.3f} nats, exact by enumeration "
+        f"(independent units: {-np.log(14) - independent:.3f}); fitted in {seconds:.1f} s"
+    )
+    partial = np.full((2, 9), np.nan)
+    partial[0, :3] = [1, 1, 1]  # a top row of ones: a horizontal-bar pattern
+    partial[1, [0, 3]] = [1, 0]  # a left column of 1, 0: stripes
+    completed = machine.complete(partial, random_state=0)
+    shown = np.where(np.isnan(partial), 0.5, partial)
+    print("  completions (left: what was given, grey unknown; right: filled in):")
+    print(_indent(ascii_images(np.vstack([shown, completed]), shape=(3, 3))))
+    print()
+    print(
+        "BoltzmannClassifier: binarised digits, the class a softmax group of 10 units, "
+        "semi-restricted, 5 epochs"
+    )
+    start = time.perf_counter()
+    classifier = BoltzmannClassifier(connections="semi-restricted", max_iter=5, random_state=0)
+    accuracy = classifier.fit(X_train > 0.5, y_train).score(X_test > 0.5, y_test)
+    seconds = time.perf_counter() - start
+    naive = BernoulliNB().fit(X_train > 0.5, y_train).score(X_test > 0.5, y_test)
+    print(
+        f"  test accuracy {accuracy:.3f} (Bernoulli naive Bayes: {naive:.3f}); "
+        f"fitted in {seconds:.1f} s"
+    )
+
+
 def _independent_pixels(X_train, X_test):
     p = np.clip(X_train.mean(axis=0), 1e-3, 1 - 1e-3)
     return float((X_test * np.log(p) + (1 - X_test) * np.log(1 - p)).sum(axis=1).mean())
@@ -125,6 +167,8 @@ def main():
     tour_hopfield(X_train, y_train)
     print()
     tour_modern_hopfield(X_train, X_test, y_train, y_test)
+    print()
+    tour_boltzmann(X_train, X_test, y_train, y_test)
 
 
 if __name__ == "__main__":

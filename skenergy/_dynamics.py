@@ -93,16 +93,21 @@ class _Active:
             fields += b[block, None]
             within = weights[:, block]
             delta = np.zeros_like(fields)  # how each unit of the block changed, per row
-            moved = False
+            moved = []  # the block's units that changed somewhere so far
             for j, i in enumerate(block):
-                h = fields[j] + within[j, :j] @ delta[:j] if moved else fields[j]
+                h = fields[j]
+                if len(moved) == j:  # dense changes (sampling): a contiguous product
+                    h = h + within[j, :j] @ delta[:j] if j else h
+                elif moved:  # sparse changes (settling): only the units that moved
+                    h = h + within[j, moved] @ delta[moved]
                 old = states[i]
                 new = new_state(start + j, h, old)
                 if self.clamp is not None:
                     new = np.where(self.clamp[i], old, new)
                 np.subtract(new, old, out=delta[j])
                 states[i] = new
-                moved = moved or bool(delta[j].any())
+                if delta[j].any():
+                    moved.append(j)
         return (states != before).any(axis=0) if track else None
 
 
