@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -21,3 +22,6 @@ def test_readme_tour_runs():
     assert namespace["recalled"].shape == (30, 200)
     assert namespace["overlap"] > 0.95
     assert (namespace["digits"] == namespace["y"][1500:]).mean() > 0.9
+    assert namespace["log_lik"].shape == (14,)
+    assert namespace["proba"].shape == (297, 10)
+    assert not np.isnan(namespace["filled"]).any()
