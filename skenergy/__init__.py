@@ -3,11 +3,14 @@
 from ._partition import LogPartition
 from .boltzmann import BoltzmannClassifier, BoltzmannMachine
 from .hopfield import HopfieldMemory, ModernHopfieldMemory, Recall
+from .mlp import BackpropMLPClassifier, BackpropMLPRegressor
 from .rbm import RestrictedBM
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BackpropMLPClassifier",
+    "BackpropMLPRegressor",
     "BoltzmannClassifier",
     "BoltzmannMachine",
     "HopfieldMemory",

@@ -26,3 +26,56 @@ def softplus(x):
 def log_logistic(x):
     """``log(logistic(x))`` without overflow or ``log(0)``."""
     return -np.logaddexp(0.0, -x)
+
+
+# Hidden-layer activations of the backprop networks: each applied in place to the
+# pre-activations, with the derivative written from the pre-activation z and the
+# activation a (whichever is cheaper), also in place into ``out``.
+
+
+def _logistic_derivative(z, a, out):
+    np.subtract(1, a, out=out)
+    out *= a
+    return out
+
+
+def _tanh_derivative(z, a, out):
+    np.multiply(a, a, out=out)
+    np.subtract(1, out, out=out)
+    return out
+
+
+def _relu(x, out=None):
+    return np.maximum(x, 0, out=out)
+
+
+def _relu_derivative(z, a, out):
+    return np.greater(z, 0, out=out, casting="unsafe")
+
+
+def _arctan_derivative(z, a, out):
+    np.multiply(z, z, out=out)
+    out += 1
+    return np.reciprocal(out, out=out)
+
+
+def _identity(x, out=None):
+    if out is None or out is x:
+        return x
+    out[...] = x
+    return out
+
+
+def _identity_derivative(z, a, out):
+    out.fill(1)
+    return out
+
+
+#: name -> (activation(x, out), derivative(z, a, out)) for the hidden layers of the MLPs.
+ACTIVATIONS = {
+    "logistic": (logistic, _logistic_derivative),
+    "tanh": (np.tanh, _tanh_derivative),
+    "relu": (_relu, _relu_derivative),
+    "arctan": (np.arctan, _arctan_derivative),
+    "identity": (_identity, _identity_derivative),
+}

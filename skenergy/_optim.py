@@ -40,7 +40,7 @@ def learning_rate_at(step, n_steps, learning_rate, schedule):
     return learning_rate
 
 
-def momentum_step(param, velocity, step, momentum, decay=0.0, l1=0.0, penalised=...):
+def momentum_step(param, velocity, step, momentum, decay=0.0, l1=0.0, penalised=..., nesterov=None):
     """One velocity-form update of ``param``, in place.
 
     Parameters
@@ -60,7 +60,23 @@ def momentum_step(param, velocity, step, momentum, decay=0.0, l1=0.0, penalised=
     penalised : index, default=...
         The part of ``param`` that ``decay`` and ``l1`` apply to: the weights of a
         matrix that also holds biases, which are never penalised.
+    nesterov : ndarray or None, default=None
+        A scratch array of ``param``'s shape asks for Nesterov's momentum, in the
+        form of Sutskever et al. (2013): after ``velocity = momentum * velocity +
+        step`` the parameter moves by ``momentum * velocity + step``, a look-ahead
+        along the velocity.
     """
+    if nesterov is not None and momentum:
+        if decay:
+            np.multiply(param[penalised], decay, out=nesterov[penalised])
+            step[penalised] -= nesterov[penalised]
+        if l1:
+            step[penalised] -= l1 * np.sign(param[penalised])
+        velocity *= momentum
+        velocity += step
+        param += np.multiply(velocity, momentum, out=nesterov)
+        param += step
+        return param
     if momentum:
         velocity *= momentum
         velocity += step

@@ -21,6 +21,8 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skenergy import (
+    BackpropMLPClassifier,
+    BackpropMLPRegressor,
     BoltzmannClassifier,
     BoltzmannMachine,
     HopfieldMemory,
@@ -148,6 +150,11 @@ def estimators():
         # Thresholded blobs are too little for the accuracy floor: see its poor_score tag.
         BoltzmannClassifier(n_components=2, max_iter=5, binarize=1.5, random_state=0),
         BoltzmannClassifier(n_components=2, max_iter=5, random_state=0),
+        BackpropMLPClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=0),
+        # make_regression's targets reach hundreds: plain SGD needs a small step.
+        BackpropMLPRegressor(
+            hidden_layer_sizes=(16,), max_iter=200, learning_rate=1e-3, random_state=0
+        ),
     ]
 
 

@@ -40,3 +40,16 @@ def test_minimising_a_quadratic_converges():
     for _ in range(300):
         momentum_step(w, v, -0.05 * w, 0.9)  # ascent on -|w|^2 / 2
     assert np.allclose(w, 0, atol=1e-3)
+
+
+def test_nesterov_step_is_the_look_ahead_form():
+    # Sutskever et al.: v' = m v + d with d = lr (g - l2 w), w' = w + m v' + d.
+    rng = np.random.default_rng(0)
+    w, v, g = rng.standard_normal(5), rng.standard_normal(5), rng.standard_normal(5)
+    m, lr, l2 = 0.9, 0.1, 0.01
+    d = lr * g - lr * l2 * w
+    expected_v = m * v + d
+    expected_w = w + m * expected_v + d
+    param, velocity, step = w.copy(), v.copy(), lr * g
+    momentum_step(param, velocity, step, m, decay=lr * l2, nesterov=np.empty(5))
+    assert np.allclose(velocity, expected_v) and np.allclose(param, expected_w)
