@@ -264,9 +264,10 @@ class _BaseMLP(BaseEstimator):
         best, no_change = None, 0
         for epoch in range(n_epochs):
             start = time.perf_counter()
-            loss = self._epoch(
-                X, Y, sample_weight, network, scratch, batch, rng, epoch, n_epochs, n_batches
-            )
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked
+                loss = self._epoch(
+                    X, Y, sample_weight, network, scratch, batch, rng, epoch, n_epochs, n_batches
+                )
             self.n_iter_ += 1
             self.loss_curve_.append(loss)
             score = loss
