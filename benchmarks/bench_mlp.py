@@ -1,0 +1,143 @@
+"""BackpropMLPClassifier against scikit-learn's MLPClassifier on MNIST, in one process.
+
+Speed: identical architecture (784-256-10, relu), minibatches of 128, SGD with
+Nesterov momentum 0.9, learning rate 0.01, L2 1e-4, float32, a fixed number of
+epochs (no early stop); fits timed alternately after a warm-up, median seconds
+per epoch and test accuracy side by side.
+
+Pretraining: a deeper logistic net, initialised at random or from stacked RBMs
+(Hinton & Salakhutdinov 2006), fine-tuned for the same few epochs.
+
+Autoencoder: the deep autoencoder of the same paper, smaller: a regressor from
+X to X on a mirrored logistic stack, pretrained or not; its code layer is
+logistic like the others (the paper's is linear, with Gaussian hidden units).
+
+    python benchmarks/bench_mlp.py --data ../shared/data/mnist
+    python benchmarks/bench_mlp.py --data ../shared/data/mnist --parts speed
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+
+from skenergy import BackpropMLPClassifier, BackpropMLPRegressor, RestrictedBM
+from skenergy.datasets import load_mnist
+
+
+def timed_fit(model, X, y):
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    return time.perf_counter() - start
+
+
+def speed(args, X, y, X_test, y_test):
+    epochs = args.epochs
+    common = {"batch_size": 128, "max_iter": epochs, "alpha": 1e-4, "momentum": 0.9}
+    makers = {
+        "MLPClassifier": lambda: MLPClassifier(
+            (256,),
+            solver="sgd",
+            learning_rate_init=0.01,
+            nesterovs_momentum=True,
+            n_iter_no_change=epochs + 1,
+            random_state=0,
+            **common,
+        ),  # fmt: skip
+        "BackpropMLPClassifier": lambda: BackpropMLPClassifier(
+            (256,),
+            learning_rate=0.01,
+            nesterov=True,
+            n_iter_no_change=epochs + 1,
+            random_state=0,
+            **common,
+        ),  # fmt: skip
+    }
+    times = {name: [] for name in makers}
+    accuracy = {}
+    for make in makers.values():  # warm-up on a slice
+        timed_fit(make().set_params(max_iter=1), X[:5000], y[:5000])
+    for _ in range(args.repeats):
+        for name, make in makers.items():
+            model = make()
+            times[name].append(timed_fit(model, X, y) / epochs)
+            accuracy[name] = model.score(X_test, y_test)
+    print(
+        f"\nspeed: 784-256-10 relu, batch 128, SGD + Nesterov momentum 0.9, lr 0.01, "
+        f"float32, {epochs} epochs, median of {args.repeats} alternating fits"
+    )
+    for name in makers:
+        seconds = float(np.median(times[name]))
+        print(f"  {name:<22} {seconds:6.3f} s per epoch   test accuracy {accuracy[name]:.4f}")
+    ratio = np.median(times["BackpropMLPClassifier"]) / np.median(times["MLPClassifier"])
+    print(f"  time ratio BackpropMLPClassifier / MLPClassifier: {ratio:.2f}x (aim: <= 0.7x)")
+
+
+def pretraining(args, X, y, X_test, y_test):
+    sizes = (500, 500)
+    n = args.pretrain_rows
+    rbm = RestrictedBM(max_iter=args.rbm_epochs, learning_rate=0.05, random_state=0)
+    print(
+        f"\npretraining: 784-{'-'.join(map(str, sizes))}-10 logistic, {n} training rows, "
+        f"{args.fine_tune_epochs} epochs of backprop (lr 0.1, batch 100)"
+    )
+    for label, pretrain in [("random initialisation", None), ("stacked RBMs", rbm)]:
+        model = BackpropMLPClassifier(
+            sizes, activation="logistic", learning_rate=0.1, batch_size=100,
+            max_iter=args.fine_tune_epochs, n_iter_no_change=1000, pretrain=pretrain,
+            random_state=0,
+        )  # fmt: skip
+        seconds = timed_fit(model, X[:n], y[:n])
+        print(
+            f"  {label:<22} test accuracy {model.score(X_test, y_test):.4f} "
+            f"(fit {seconds:.0f} s, pretraining included)"
+        )
+
+
+def autoencoder(args, X, X_test):
+    n = args.pretrain_rows
+    sizes = (256, 64, 256)
+    print(f"\nautoencoder: 784-{'-'.join(map(str, sizes))}-784 logistic, {n} rows, X -> X")
+    rbm = RestrictedBM(max_iter=args.rbm_epochs, learning_rate=0.05, random_state=0)
+    for label, pretrain in [("random initialisation", None), ("stacked RBMs", rbm)]:
+        model = BackpropMLPRegressor(
+            sizes, activation="logistic", learning_rate=0.01, batch_size=100,
+            max_iter=args.fine_tune_epochs, n_iter_no_change=1000, pretrain=pretrain,
+            random_state=0,
+        )  # fmt: skip
+        seconds = timed_fit(model, X[:n], X[:n])
+        error = float(((model.predict(X_test) - X_test) ** 2).sum(axis=1).mean())
+        print(
+            f"  {label:<22} test squared reconstruction error {error:.2f} per image "
+            f"(fit {seconds:.0f} s)"
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--parts", nargs="+", default=["speed", "pretraining", "autoencoder"])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--pretrain-rows", type=int, default=10000)
+    parser.add_argument("--rbm-epochs", type=int, default=5)
+    parser.add_argument("--fine-tune-epochs", type=int, default=5)
+    args = parser.parse_args()
+    X, y = load_mnist(args.data)
+    X_test, y_test = load_mnist(args.data, subset="test")
+    X, X_test = X.astype(np.float32), X_test.astype(np.float32)
+    if "speed" in args.parts:
+        speed(args, X, y, X_test, y_test)
+    if "pretraining" in args.parts:
+        pretraining(args, X, y, X_test, y_test)
+    if "autoencoder" in args.parts:
+        autoencoder(args, X, X_test)
+
+
+if __name__ == "__main__":
+    main()
