@@ -1,9 +1,11 @@
 """The tour that `python -m skenergy` runs: each model fitted on digits, and what it did."""
 
 import time
+import warnings
 
 import numpy as np
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.naive_bayes import BernoulliNB
@@ -11,6 +13,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import LabelBinarizer, Normalizer
 
 from skenergy import (
+    BackpropMLPClassifier,
     BoltzmannClassifier,
     BoltzmannMachine,
     HopfieldMemory,
@@ -148,6 +151,27 @@ def tour_boltzmann(X_train, X_test, y_train, y_test):
     )
 
 
+def tour_mlp(X_train, X_test, y_train, y_test):
+    print("BackpropMLPClassifier: 64-100-10 relu, defaults (SGD with Nesterov momentum)")
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = BackpropMLPClassifier(random_state=0).fit(X_train, y_train)
+    seconds = time.perf_counter() - start
+    print(
+        f"  test accuracy {mlp.score(X_test, y_test):.3f} after {mlp.n_iter_} epochs, "
+        f"{seconds:.1f} s"
+    )
+    print("  and 64-64-10 logistic, pretrained as a stacked RBM, fine-tuned for 10 epochs:")
+    for label, pretrain in (("random start", None), ("RBM start", "rbm")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            net = BackpropMLPClassifier(
+                (64,), activation="logistic", max_iter=10, pretrain=pretrain, random_state=0
+            ).fit(X_train, y_train)
+        print(f"    {label:<13} test accuracy {net.score(X_test, y_test):.3f}")
+
+
 def _independent_pixels(X_train, X_test):
     p = np.clip(X_train.mean(axis=0), 1e-3, 1 - 1e-3)
     return float((X_test * np.log(p) + (1 - X_test) * np.log(1 - p)).sum(axis=1).mean())
@@ -169,6 +193,8 @@ def main():
     tour_modern_hopfield(X_train, X_test, y_train, y_test)
     print()
     tour_boltzmann(X_train, X_test, y_train, y_test)
+    print()
+    tour_mlp(X_train, X_test, y_train, y_test)
 
 
 if __name__ == "__main__":

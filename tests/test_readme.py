@@ -25,3 +25,5 @@ def test_readme_tour_runs():
     assert namespace["log_lik"].shape == (14,)
     assert namespace["proba"].shape == (297, 10)
     assert not np.isnan(namespace["filled"]).any()
+    assert namespace["deep"].score(namespace["X"], namespace["y"]) > 0.9
+    assert namespace["autoencoder"].predict(namespace["X"]).shape == (1797, 64)
