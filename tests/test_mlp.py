@@ -260,3 +260,27 @@ def test_pretraining_helps_on_unscaled_data_through_a_gaussian_first_layer():
             pretrain=RestrictedBM(max_iter=2, random_state=0), **params
         ).fit(X, y)
     assert pretrained.score(X, y) > random_start + 0.01  # measured 0.974 against 0.944
+
+
+def test_warm_start_continues_and_cold_start_restarts():
+    X, y = digits01()
+    model = BackpropMLPClassifier(max_iter=3, warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+        first = [W.copy() for W in model.coefs_]
+        model.fit(X, y)
+        assert model.n_iter_ == 6 and len(model.loss_curve_) == 6
+        assert not np.allclose(model.coefs_[0], first[0])
+        model.set_params(warm_start=False).fit(X, y)
+    assert model.n_iter_ == 3
+
+
+@pytest.mark.parametrize("nesterov", [True, False])
+def test_both_momentum_forms_learn(nesterov):
+    X, y = digits01()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = BackpropMLPClassifier(nesterov=nesterov, max_iter=10, random_state=0).fit(X, y)
+    assert model.score(X, y) > 0.95
+    assert model.loss_curve_[-1] < 0.5 * model.loss_curve_[0]
