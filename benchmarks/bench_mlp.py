@@ -80,21 +80,26 @@ def speed(args, X, y, X_test, y_test):
     print(f"  time ratio BackpropMLPClassifier / MLPClassifier: {ratio:.2f}x (aim: <= 0.7x)")
 
 
-def pretraining(args, X, y, X_test, y_test):
-    sizes = (500, 500)
-    n = args.pretrain_rows
+def from_both_starts(estimator, sizes, args, X, y, learning_rate):
+    """Fit the same net from random weights and from stacked RBMs: (label, model, seconds)."""
     rbm = RestrictedBM(max_iter=args.rbm_epochs, learning_rate=0.05, random_state=0)
+    for label, pretrain in [("random initialisation", None), ("stacked RBMs", rbm)]:
+        model = estimator(
+            sizes, activation="logistic", learning_rate=learning_rate, batch_size=100,
+            max_iter=args.fine_tune_epochs, n_iter_no_change=1000, pretrain=pretrain,
+            random_state=0,
+        )  # fmt: skip
+        yield label, model, timed_fit(model, X, y)
+
+
+def pretraining(args, X, y, X_test, y_test):
+    sizes, n = (500, 500), args.pretrain_rows
     print(
         f"\npretraining: 784-{'-'.join(map(str, sizes))}-10 logistic, {n} training rows, "
         f"{args.fine_tune_epochs} epochs of backprop (lr 0.1, batch 100)"
     )
-    for label, pretrain in [("random initialisation", None), ("stacked RBMs", rbm)]:
-        model = BackpropMLPClassifier(
-            sizes, activation="logistic", learning_rate=0.1, batch_size=100,
-            max_iter=args.fine_tune_epochs, n_iter_no_change=1000, pretrain=pretrain,
-            random_state=0,
-        )  # fmt: skip
-        seconds = timed_fit(model, X[:n], y[:n])
+    fits = from_both_starts(BackpropMLPClassifier, sizes, args, X[:n], y[:n], 0.1)
+    for label, model, seconds in fits:
         print(
             f"  {label:<22} test accuracy {model.score(X_test, y_test):.4f} "
             f"(fit {seconds:.0f} s, pretraining included)"
@@ -102,17 +107,11 @@ def pretraining(args, X, y, X_test, y_test):
 
 
 def autoencoder(args, X, X_test):
-    n = args.pretrain_rows
-    sizes = (256, 64, 256)
+    sizes, n = (256, 64, 256), args.pretrain_rows
     print(f"\nautoencoder: 784-{'-'.join(map(str, sizes))}-784 logistic, {n} rows, X -> X")
-    rbm = RestrictedBM(max_iter=args.rbm_epochs, learning_rate=0.05, random_state=0)
-    for label, pretrain in [("random initialisation", None), ("stacked RBMs", rbm)]:
-        model = BackpropMLPRegressor(
-            sizes, activation="logistic", learning_rate=0.01, batch_size=100,
-            max_iter=args.fine_tune_epochs, n_iter_no_change=1000, pretrain=pretrain,
-            random_state=0,
-        )  # fmt: skip
-        seconds = timed_fit(model, X[:n], X[:n])
+    for label, model, seconds in from_both_starts(
+        BackpropMLPRegressor, sizes, args, X[:n], X[:n], 0.01
+    ):
         error = float(((model.predict(X_test) - X_test) ** 2).sum(axis=1).mean())
         print(
             f"  {label:<22} test squared reconstruction error {error:.2f} per image "
