@@ -11,8 +11,9 @@ Pretraining: a deeper logistic net, initialised at random or from stacked RBMs
 (Hinton & Salakhutdinov 2006), fine-tuned for the same few epochs.
 
 Autoencoder: the deep autoencoder of the same paper, smaller: a regressor from
-X to X on a mirrored logistic stack, pretrained or not; its code layer is
-logistic like the others (the paper's is linear, with Gaussian hidden units).
+X to X on a mirrored logistic stack, pretrained (RBMs up to the code layer, the
+decoder unrolled from their transposes) or not; its code layer is logistic like
+the others (the paper's is linear, with Gaussian hidden units).
 
     python benchmarks/bench_mlp.py --data ../shared/data/mnist
     python benchmarks/bench_mlp.py --data ../shared/data/mnist --parts speed

@@ -220,32 +220,50 @@ class _BaseMLP(BaseEstimator):
     # ------------------------------------------------------------ pretraining
 
     def _pretrain(self, X):
-        """Initialise the hidden layers from RBMs stacked greedily (Hinton & Salakhutdinov)."""
+        """Initialise the hidden layers from RBMs stacked greedily (Hinton & Salakhutdinov).
+
+        An autoencoder (a regressor from X to X on a mirrored stack of hidden
+        layers) is unrolled as in the paper: RBMs are trained up to the code
+        layer only, and the decoder layers start from their transposes.
+        """
         n_hidden = len(self.coefs_) - 1
+        hidden = [W.shape[1] for W in self.coefs_[:-1]]
+        unroll = self._autoencoder(X.shape[1]) and hidden == hidden[::-1] and n_hidden % 2
+        n_stacked = (n_hidden + 1) // 2 if unroll else n_hidden
         if isinstance(self.pretrain, list):
             rbms = list(self.pretrain)
-            if len(rbms) != n_hidden:
+            if len(rbms) != n_stacked:
                 raise ValueError(
-                    f"pretrain holds {len(rbms)} fitted RBMs for {n_hidden} hidden layers."
+                    f"pretrain holds {len(rbms)} fitted RBMs for {n_stacked} hidden layers."
                 )
         else:
             template = RestrictedBM() if self.pretrain == "rbm" else self.pretrain
-            rbms = [None] * n_hidden
+            rbms = [None] * n_stacked
         features = X
-        for layer in range(n_hidden):
-            rbm = rbms[layer]
+        for layer in range(n_stacked):
             size = self.coefs_[layer].shape[1]
-            if rbm is None:
-                rbm = clone(template).set_params(n_components=size)
-                if layer == 0 and (features.min() < 0 or features.max() > 1):
-                    rbm.set_params(visible="gaussian")
-                if rbm.random_state is None and self.random_state is not None:
-                    rbm.set_params(random_state=self.random_state)
-                rbm.fit(features)
-            W, c = _rbm_as_layer(rbm, features.shape[1], size)
+            if rbms[layer] is None:
+                rbms[layer] = self._fit_rbm(template, features, size, first=layer == 0)
+            W, c = _rbm_as_layer(rbms[layer], features.shape[1], size)
             self.coefs_[layer] = W.astype(X.dtype)
             self.intercepts_[layer] = c.astype(X.dtype)
-            features = rbm.transform(features).astype(X.dtype)
+            features = rbms[layer].transform(features).astype(X.dtype)
+        if unroll:
+            for offset, rbm in enumerate(reversed(rbms)):
+                W, b = _rbm_as_decoder(rbm, linear=offset == n_stacked - 1)
+                self.coefs_[n_stacked + offset] = W.astype(X.dtype)
+                self.intercepts_[n_stacked + offset] = b.astype(X.dtype)
+
+    def _fit_rbm(self, template, features, size, first):
+        rbm = clone(template).set_params(n_components=size)
+        if first and (features.min() < 0 or features.max() > 1):
+            rbm.set_params(visible="gaussian")
+        if rbm.random_state is None and self.random_state is not None:
+            rbm.set_params(random_state=self.random_state)
+        return rbm.fit(features)
+
+    def _autoencoder(self, n_features):
+        return False
 
     # --------------------------------------------------------------- training
 
@@ -385,6 +403,25 @@ class _BaseMLP(BaseEstimator):
         return X.astype(self.coefs_[0].dtype, copy=False)
 
 
+def _rbm_as_decoder(rbm, linear):
+    """The transposed RBM as a layer from its hidden to its visible units.
+
+    Bernoulli visible units give ``logit = b + h W``. A hidden decoder layer
+    applies the logistic to it; the linear output layer of the regressor
+    starts from its first-order expansion ``logistic(a) ~ 1/2 + a/4``. Gaussian
+    visible units give standardised values, mapped back to the data's units.
+    """
+    estimator = getattr(rbm, "estimator", rbm)
+    W = np.asarray(estimator.components_, dtype=float)
+    b = np.asarray(estimator.intercept_visible_, dtype=float)
+    if getattr(estimator, "visible", "bernoulli") == "gaussian":
+        scale, mean = estimator.scale_.astype(float), estimator.mean_.astype(float)
+        return W * scale, mean + b * scale
+    if linear:
+        return W / 4, 0.5 + b / 4
+    return W, b
+
+
 def _rbm_as_layer(rbm, n_inputs, n_outputs):
     """An RBM's hidden layer as ``(W, b)`` acting on raw inputs (Gaussian RBMs standardise)."""
     estimator = getattr(rbm, "estimator", rbm)  # a FrozenEstimator wraps the fitted RBM
@@ -464,7 +501,13 @@ _SHARED_PARAMETERS = """
         ``sklearn.frozen.FrozenEstimator`` so that cloning keeps them) gives the
         layers directly. The first RBM gets Gaussian visible units when the data
         leave [0, 1]. RBM hidden units are logistic, so ``activation="logistic"``
-        keeps the pretrained features as they were learned.
+        keeps the pretrained features as they were learned. A regressor fitted
+        from X to X on a mirrored stack (such as 256-64-256) is the deep
+        autoencoder of the paper, unrolled: RBMs up to the code layer, the
+        decoder from their transposes. Its code layer is logistic like the
+        others (the paper's is linear, with Gaussian hidden units), and the
+        linear output layer starts from the first-order expansion of the
+        logistic visible units, ``1/2 + a/4``.
 
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, dropout, the validation split and pretraining.
@@ -751,6 +794,7 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         if first:
             self._loss = "squared"
+            self._targets_like_inputs = Y.shape == X.shape and np.array_equal(Y, X)
             self._rng = make_generator(self.random_state)
             self._initialise(X, Y.shape[1], self._rng)
         elif Y.shape[1] != self.coefs_[-1].shape[1]:
@@ -764,6 +808,10 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
 
     def _validation_score(self, X, Y):
         return r2_score(Y, self._output(X))
+
+    def _autoencoder(self, n_features):
+        """Fitted from X to X: targets as wide as the inputs (and pretraining unrolls)."""
+        return self._targets_like_inputs
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -284,3 +284,26 @@ def test_both_momentum_forms_learn(nesterov):
         model = BackpropMLPClassifier(nesterov=nesterov, max_iter=10, random_state=0).fit(X, y)
     assert model.score(X, y) > 0.95
     assert model.loss_curve_[-1] < 0.5 * model.loss_curve_[0]
+
+
+def test_autoencoder_pretraining_unrolls_the_stack():
+    # Hinton & Salakhutdinov: RBMs up to the code layer, the decoder from their
+    # transposes; the linear output starts from logistic(a) ~ 1/2 + a/4.
+    X, _ = digits01()
+    first = RestrictedBM(n_components=16, max_iter=3, random_state=0).fit(X)
+    code = RestrictedBM(n_components=4, max_iter=3, random_state=0).fit(first.transform(X))
+    model = BackpropMLPRegressor(
+        (16, 4, 16), activation="logistic", max_iter=1, learning_rate=1e-12, random_state=0,
+        pretrain=[FrozenEstimator(first), FrozenEstimator(code)],
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, X)
+    assert np.allclose(model.coefs_[0], first.components_.T, atol=1e-6)
+    assert np.allclose(model.coefs_[1], code.components_.T, atol=1e-6)
+    assert np.allclose(model.coefs_[2], code.components_, atol=1e-6)
+    assert np.allclose(model.intercepts_[2], code.intercept_visible_, atol=1e-6)
+    assert np.allclose(model.coefs_[3], first.components_ / 4, atol=1e-6)
+    assert np.allclose(model.intercepts_[3], 0.5 + first.intercept_visible_ / 4, atol=1e-6)
+    with pytest.raises(ValueError, match="holds 1 fitted RBMs for 2 hidden layers"):
+        clone(model).set_params(pretrain=[FrozenEstimator(first)]).fit(X, X)
