@@ -1,5 +1,7 @@
-"""Input checks shared by the estimators: value domains, with messages that say the way out."""
+"""Input checks shared by the estimators, with messages that say the way out, and the
+guarantee that a call that fails leaves the estimator as it was."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -90,3 +92,24 @@ def check_binary(X, estimator_name, binarize=None):
 def from_spins(S, encoding):
     """Spins (+1/-1) in the given encoding: unchanged for ``"spin"``, {0, 1} for ``"binary"``."""
     return S if encoding == "spin" else (S > 0).astype(S.dtype)
+
+
+class restored_on_error:
+    """Context manager: on an exception, put the estimator's state back as it was.
+
+    Wraps ``fit`` and ``partial_fit`` so that bad input found late, a diverging
+    learning rate or a model too large to handle never leaves a fitted model
+    half-updated. (KeyboardInterrupt is not an Exception: it keeps what was done.)
+    """
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def __enter__(self):
+        self.saved = copy.deepcopy(self.estimator.__dict__)
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None and issubclass(exc_type, Exception):
+            self.estimator.__dict__.clear()
+            self.estimator.__dict__.update(self.saved)
+        return False

@@ -27,7 +27,7 @@ from ._partition import (
     check_enumerable,
 )
 from ._sampling import ais_betas, geometric_temperatures, make_generator
-from ._validation import check_binary, from_spins
+from ._validation import check_binary, from_spins, restored_on_error
 
 #: Learning by enumeration costs about 2**n_units * n_units**2 per update: with
 #: ``method="auto"`` it is used up to this size (65536 states, milliseconds).
@@ -631,10 +631,11 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         self : BoltzmannMachine
             The fitted machine.
         """
-        V = self._validate_training_data(X, reset=True)
-        rng = make_generator(self.random_state)
-        self._initialise(V, rng)
-        self._train(V, self.max_iter, rng, self.learning_rate_schedule)
+        with restored_on_error(self):
+            V = self._validate_training_data(X, reset=True)
+            rng = make_generator(self.random_state)
+            self._initialise(V, rng)
+            self._train(V, self.max_iter, rng, self.learning_rate_schedule)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -655,11 +656,12 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
             The updated machine.
         """
         first_call = not hasattr(self, "coupling_")
-        V = self._validate_training_data(X, reset=first_call)
-        if first_call:
-            self._rng = make_generator(self.random_state)
-            self._initialise(V, self._rng)
-        self._train(V, 1, self._rng, "constant")
+        with restored_on_error(self):
+            V = self._validate_training_data(X, reset=first_call)
+            if first_call:
+                self._rng = make_generator(self.random_state)
+                self._initialise(V, self._rng)
+            self._train(V, 1, self._rng, "constant")
         return self
 
     @property
@@ -902,6 +904,10 @@ class BoltzmannClassifier(ClassifierMixin, _BoltzmannBase):
         self : BoltzmannClassifier
             The fitted classifier.
         """
+        with restored_on_error(self):
+            return self._fit_joint(X, y)
+
+    def _fit_joint(self, X, y):
         X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
         check_classification_targets(y)
         spins, _ = check_binary(X, type(self).__name__, self.binarize)

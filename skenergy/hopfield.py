@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._dynamics import energy, run_async, run_glauber, run_sync
 from ._sampling import flip_spins, geometric_temperatures, make_generator
-from ._validation import check_binary, from_spins
+from ._validation import check_binary, from_spins, restored_on_error
 
 #: Random states settled together between two unlearning steps.
 _UNLEARNING_BATCH = 16
@@ -366,6 +366,10 @@ class HopfieldMemory(BaseEstimator):
         self : HopfieldMemory
             The memory, with the new patterns stored.
         """
+        with restored_on_error(self):
+            return self._store_more(X)
+
+    def _store_more(self, X):
         first_call = not hasattr(self, "weights_")
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=first_call)
         S, encoding = self._spins(X)

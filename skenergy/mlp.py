@@ -28,6 +28,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._activations import ACTIVATIONS, logistic
 from ._optim import learning_rate_at, momentum_step
 from ._sampling import make_generator
+from ._validation import restored_on_error
 from .rbm import RestrictedBM
 
 
@@ -596,7 +597,8 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
         -------
         self : BackpropMLPClassifier
         """
-        return self._fit_classifier(X, y, sample_weight, classes=None, incremental=False)
+        with restored_on_error(self):
+            return self._fit_classifier(X, y, sample_weight, classes=None, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -616,7 +618,8 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
         """
         if not hasattr(self, "coefs_") and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
-        return self._fit_classifier(X, y, sample_weight, classes=classes, incremental=True)
+        with restored_on_error(self):
+            return self._fit_classifier(X, y, sample_weight, classes=classes, incremental=True)
 
     def _fit_classifier(self, X, y, sample_weight, classes, incremental):
         first = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
@@ -763,7 +766,8 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
         -------
         self : BackpropMLPRegressor
         """
-        return self._fit_regressor(X, y, sample_weight, incremental=False)
+        with restored_on_error(self):
+            return self._fit_regressor(X, y, sample_weight, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
@@ -779,7 +783,8 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
         -------
         self : BackpropMLPRegressor
         """
-        return self._fit_regressor(X, y, sample_weight, incremental=True)
+        with restored_on_error(self):
+            return self._fit_regressor(X, y, sample_weight, incremental=True)
 
     def _fit_regressor(self, X, y, sample_weight, incremental):
         first = not (hasattr(self, "coefs_") and (incremental or self.warm_start))

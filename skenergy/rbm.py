@@ -1,6 +1,5 @@
 """Restricted Boltzmann machines with Bernoulli or Gaussian visible units."""
 
-import copy
 import time
 import warnings
 from numbers import Integral, Real
@@ -33,7 +32,7 @@ from ._sampling import (
     sample_bernoulli_tanh,
     sample_gaussian,
 )
-from ._validation import as_dense, check_unit_interval
+from ._validation import as_dense, check_unit_interval, restored_on_error
 from .exceptions import AISWarning
 
 _LOG_2PI = np.log(2 * np.pi)
@@ -341,7 +340,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             and hasattr(self, "components_")
             and self.components_.shape[1] == X.shape[1]
         )
-        with _restored_on_error(self):
+        with restored_on_error(self):
             rng = self._rng if continuing else make_generator(self.random_state)
             self._rng = rng
             Z = self._standardise(X, refit=not continuing)
@@ -375,7 +374,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """
         first_call = not hasattr(self, "components_")
         X = self._validate_training_data(X, reset=first_call)
-        with _restored_on_error(self):
+        with restored_on_error(self):
             if first_call:
                 self._rng = make_generator(self.random_state)
                 self._ais_seed = int(self._rng.integers(np.iinfo(np.int32).max))
@@ -1229,19 +1228,3 @@ class _Monitor:
                 f"{rbm.free_energy_gap_curve_[-1]:.2f}"
             )
         print(f"{line}, time = {seconds:.2f}s")
-
-
-class _restored_on_error:
-    """Context manager: on an exception, put the estimator's state back as it was."""
-
-    def __init__(self, estimator):
-        self.estimator = estimator
-
-    def __enter__(self):
-        self.saved = copy.deepcopy(self.estimator.__dict__)
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None and issubclass(exc_type, Exception):
-            self.estimator.__dict__.clear()
-            self.estimator.__dict__.update(self.saved)
-        return False

@@ -307,3 +307,19 @@ def test_autoencoder_pretraining_unrolls_the_stack():
     assert np.allclose(model.intercepts_[3], 0.5 + first.intercept_visible_ / 4, atol=1e-6)
     with pytest.raises(ValueError, match="holds 1 fitted RBMs for 2 hidden layers"):
         clone(model).set_params(pretrain=[FrozenEstimator(first)]).fit(X, X)
+
+
+def test_a_failing_call_leaves_the_fitted_model_as_it_was():
+    X, y = digits01()
+    model = BackpropMLPClassifier(max_iter=2, warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    saved = [W.copy() for W in model.coefs_], model.n_iter_
+    with pytest.raises(ValueError, match="Training diverged"):
+        model.set_params(learning_rate=1e6).fit(X * 1e3, y)  # continues, then diverges
+    assert all(np.array_equal(a, b) for a, b in zip(saved[0], model.coefs_, strict=True))
+    assert model.n_iter_ == saved[1]
+    with pytest.raises(ValueError, match="not seen at the first fit"):
+        model.partial_fit(X, y + 10)
+    assert all(np.array_equal(a, b) for a, b in zip(saved[0], model.coefs_, strict=True))
