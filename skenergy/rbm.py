@@ -1127,11 +1127,13 @@ class _Trainer:
         )  # fmt: skip
 
     def _hidden_tanh(self, V, T):
-        """``T = tanh((c + v W') / 2)`` for the rows of V, with the bias unit's column."""
-        n_hidden = self.rbm.n_components
-        out = T[:, :n_hidden]
-        np.matmul(V, self.theta[:n_hidden].T, out=out)
-        np.tanh(out, out=out)
+        """``T = tanh((c + v W') / 2)`` for the rows of V.
+
+        The product covers the bias unit's column too (0.2% more work) so that
+        BLAS writes a contiguous block; that column is set by the caller.
+        """
+        np.matmul(V, self.theta.T, out=T)
+        np.tanh(T, out=T)
 
     def _sample_hidden(self, T, out, rng):
         n_hidden = self.rbm.n_components
@@ -1145,7 +1147,8 @@ class _Trainer:
         mean = v_out[:, :n_visible]
         scratch = self.uniform_visible[: v_out.shape[0]]
         for step in range(rbm.k):
-            np.matmul(chains, self.theta[:, :n_visible], out=mean)  # (b + h W) / 2
+            np.matmul(chains, self.theta, out=v_out)  # (b + h W) / 2, contiguous
+            v_out[:, n_visible] = 1.0  # the always-on unit, overwritten by the product
             if rbm.visible == "bernoulli":
                 np.tanh(mean, out=mean)
                 sample_bernoulli_tanh(mean, rng, out=mean, scratch=scratch)
