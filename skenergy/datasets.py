@@ -187,21 +187,23 @@ def flip_bits(X, fraction, *, random_state=None):
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like of shape (n_samples, n_features) or (n_features,)
         Values in {0, 1} or in {-1, +1}.
     fraction : float in [0, 1]
     random_state : int, RandomState instance or None, default=None
 
     Returns
     -------
-    X_noisy : ndarray of shape (n_samples, n_features)
+    X_noisy : ndarray of X's shape
     """
     X = np.array(X, dtype=float)
+    shape = X.shape
+    X = np.atleast_2d(X)  # one pattern may come as a 1-D array
     if not 0 <= fraction <= 1:
         raise ValueError(f"fraction must be in [0, 1], got {fraction}.")
     spins = _encoding_of(X) == "spin"
     flipped = flip_spins(X if spins else 2 * X - 1, fraction, make_generator(random_state))
-    return flipped if spins else (flipped + 1) / 2
+    return (flipped if spins else (flipped + 1) / 2).reshape(shape)
 
 
 def mask_block(X, image_shape, block, *, value=0.0):
