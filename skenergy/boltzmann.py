@@ -592,7 +592,7 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
     encoding_ : {"binary", "spin"}
         Encoding of the fitted data; samples and completions come back in it.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     References
     ----------
@@ -874,7 +874,7 @@ class BoltzmannClassifier(ClassifierMixin, _BoltzmannBase):
     log_likelihood_curve_ : list of float
         Exact mean ``log p(x, y)`` of the training data per epoch (small machines).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     Examples
     --------

@@ -217,7 +217,7 @@ class HopfieldMemory(BaseEstimator):
         Training epochs run: 1 for the one-pass rules.
     n_features_in_ : int
         Number of units.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when they are all strings.
 
     See Also
@@ -676,7 +676,7 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     values_ : ndarray of shape (n_memories, n_outputs) or None
         The values associated with the keys (``fit(X, Y)``), or None.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when they are all strings.
 
     See Also

@@ -108,8 +108,13 @@ class ImageGridDisplay:
         return cls(np.vstack([X, rebuilt]), image_shape, **kwargs)
 
     def plot(self, ax=None, *, cmap="gray"):
-        """Draw the grid; returns self (``figure_``, ``ax_``, ``image_``)."""
-        self.figure_, self.ax_ = _axes(ax)
+        """Draw the grid; returns self (``figure_``, ``ax_``, ``image_``).
+
+        ``cmap="gray_r"`` draws binary patterns such as digits dark on light.
+        """
+        aspect = self.canvas.shape[1] / self.canvas.shape[0]
+        width = min(12.0, max(4.0, 4.0 * aspect))
+        self.figure_, self.ax_ = _axes(ax, figsize=(width, width / aspect + 0.6))
         self.image_ = self.ax_.imshow(self.canvas, cmap=cmap, interpolation="nearest")
         self.ax_.set_axis_off()
         if self.title:
@@ -161,7 +166,7 @@ class RecallDisplay:
                 break
         return cls(np.array(states), np.array(energies), image_shape=image_shape)
 
-    def plot(self, *, axes=None, cmap="gray"):
+    def plot(self, *, axes=None, cmap="gray_r"):
         """Draw the states (top row) and the energy per sweep (bottom); returns self."""
         plt = _pyplot()
         n_states = len(self.states)
@@ -179,6 +184,7 @@ class RecallDisplay:
             ax.set_axis_off()
             ax.set_title("cue" if k == 0 else f"sweep {k}")
         energy_ax.plot(range(n_states), self.energies, marker="o")
+        energy_ax.set_xticks(range(n_states))
         energy_ax.set_xlabel("sweep")
         energy_ax.set_ylabel("energy")
         self.figure_, self.axes_, self.energy_ax_ = figure, state_axes, energy_ax
