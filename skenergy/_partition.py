@@ -40,6 +40,15 @@ class LogPartition:
         ``(sum w)**2 / sum w**2``: ``n_runs`` when all runs agree, near 1 when one
         run dominates, in which case the estimate is unreliable and most likely
         too low (AIS underestimates ``log Z`` when its chains miss modes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skenergy import RestrictedBM
+    >>> rbm = RestrictedBM(n_components=4, max_iter=5, random_state=0).fit(np.eye(6))
+    >>> estimate = rbm.log_partition()  # 4 hidden units: enumerated exactly
+    >>> estimate.method, estimate.std
+    ('exact', 0.0)
     """
 
     log_z: float

@@ -11,6 +11,16 @@ import numpy as np
 
 from ._sampling import flip_spins, make_generator
 
+__all__ = [
+    "flip_bits",
+    "load_mnist",
+    "make_bars_and_stripes",
+    "make_random_spins",
+    "mask_block",
+    "read_idx",
+    "write_idx",
+]
+
 # IDX type codes (LeCun's format): the third byte of the magic number.
 _IDX_DTYPES = {
     0x08: np.dtype(np.uint8),
@@ -71,6 +81,16 @@ def write_idx(path, array):
     path : str or os.PathLike
     array : ndarray
         Of one of the IDX types: uint8, int8, int16, int32, float32, float64.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from skenergy.datasets import read_idx, write_idx
+    >>> path = os.path.join(tempfile.mkdtemp(), "labels-idx1-ubyte.gz")
+    >>> write_idx(path, np.array([3, 1, 4], dtype=np.uint8))
+    >>> read_idx(path)
+    array([3, 1, 4], dtype=uint8)
     """
     array = np.asarray(array)
     codes = {v.newbyteorder("=").str[1:]: k for k, v in _IDX_DTYPES.items()}
@@ -101,6 +121,22 @@ def load_mnist(directory, *, subset="train", scale=True):
     -------
     X : ndarray of shape (n_samples, 784)
     y : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    A folder with the files MNIST ships as (two fake digits here):
+
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from skenergy.datasets import load_mnist, write_idx
+    >>> folder = tempfile.mkdtemp()
+    >>> images = np.zeros((2, 28, 28), dtype=np.uint8)
+    >>> images[1, 14, 14] = 255
+    >>> write_idx(os.path.join(folder, "t10k-images-idx3-ubyte.gz"), images)
+    >>> write_idx(os.path.join(folder, "t10k-labels-idx1-ubyte.gz"), np.array([0, 7], np.uint8))
+    >>> X, y = load_mnist(folder, subset="test")
+    >>> X.shape, float(X.max()), y.tolist()
+    ((2, 784), 1.0, [0, 7])
     """
     if subset not in ("train", "test"):
         raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.")
@@ -195,6 +231,14 @@ def flip_bits(X, fraction, *, random_state=None):
     Returns
     -------
     X_noisy : ndarray of X's shape
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skenergy.datasets import flip_bits
+    >>> noisy = flip_bits(np.ones((2, 10)), 0.2, random_state=0)
+    >>> (noisy == 0).sum(axis=1).tolist()  # two of ten bits flipped in each row
+    [2, 2]
     """
     X = np.array(X, dtype=float)
     shape = X.shape

@@ -1,9 +1,37 @@
 """Warnings that skenergy's estimators emit, to filter or to catch."""
 
+__all__ = ["AISWarning", "DataRangeWarning"]
+
 
 class DataRangeWarning(UserWarning):
-    """Values outside a model's domain were clipped into it (for example [0, 1])."""
+    """Values outside a model's domain were clipped into it (for example [0, 1]).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from skenergy import RestrictedBM
+    >>> from skenergy.exceptions import DataRangeWarning
+    >>> rbm = RestrictedBM(n_components=2, max_iter=1, random_state=0).fit(np.eye(3))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = rbm.transform([[1.2, 0.0, 0.0]])  # a test fold scaled on a training fold
+    >>> caught[0].category is DataRangeWarning
+    True
+    """
 
 
 class AISWarning(UserWarning):
-    """An annealed importance sampling estimate of log Z rests on too few effective runs."""
+    """An annealed importance sampling estimate of log Z rests on too few effective runs.
+
+    Examples
+    --------
+    Turn it into an error where a doubtful estimate must not pass silently:
+
+    >>> import warnings
+    >>> from skenergy.exceptions import AISWarning
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", AISWarning)
+    ...     issubclass(AISWarning, UserWarning)
+    True
+    """

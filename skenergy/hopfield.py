@@ -53,6 +53,15 @@ class Recall:
         Whether the probe ended in a cycle of period 2 (synchronous dynamics).
     energy : ndarray of shape (n_samples,)
         The energy of the final states.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skenergy import HopfieldMemory
+    >>> memory = HopfieldMemory(update="sync").fit([[1, -1], [-1, 1]])
+    >>> recall = memory.recall([[1, 1], [1, -1]])  # two units that want to disagree
+    >>> recall.converged.tolist(), recall.cycled.tolist()
+    ([False, True], [True, False])
     """
 
     states: np.ndarray

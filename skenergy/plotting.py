@@ -15,6 +15,14 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._sampling import flip_spins, make_generator
 
+__all__ = [
+    "CapacityCurveDisplay",
+    "ImageGridDisplay",
+    "LearningCurveDisplay",
+    "RecallDisplay",
+    "tile_images",
+]
+
 
 def _pyplot():
     try:
@@ -38,6 +46,13 @@ def tile_images(images, image_shape, n_cols=None, pad=1):
     """Flattened images side by side in one array, rows of ``n_cols``, NaN between them.
 
     Each image is scaled to [0, 1] by its own range (filters have arbitrary scales).
+
+    Examples
+    --------
+    >>> from skenergy.plotting import tile_images
+    >>> tile_images([[0, 1, 2, 3], [4, 4, 4, 4]], (2, 2), n_cols=2)
+    array([[0.        , 0.33333333,        nan, 0.        , 0.        ],
+           [0.66666667, 1.        ,        nan, 0.        , 0.        ]])
     """
     images = np.asarray(images, dtype=float).reshape(-1, *image_shape)
     n_images = len(images)
