@@ -37,3 +37,9 @@ ax.set_ylabel("training loss")
 ax.set_yscale("log")
 ax.legend()
 plt.show()
+
+# %%
+# The pretrained net does not fit the training set faster (its loss is no lower),
+# but in this run it generalises better: the features the RBMs learned without
+# labels act as a prior on the weights, the effect Hinton & Salakhutdinov
+# reported for deep networks.
