@@ -48,4 +48,5 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "matplotlib_animations": False,
     "within_subsection_order": "FileNameSortKey",
+    "capture_repr": (),  # show what the stories print and draw, not their last value
 }
