@@ -821,7 +821,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return forward, self._ais_log_partition(rng, start=samples)
 
     def _cached_log_partition(self, method):
-        key = (method, self.n_betas, self.n_runs)
+        key = f"{method}, {self.n_betas} betas, {self.n_runs} runs"  # plain keys persist anywhere
         cache = self.__dict__.setdefault("_log_partition_cache", {})
         if key not in cache:
             if method == "exact":
