@@ -12,6 +12,10 @@ thread pools spin against each other (measured: a 100 x 500 x 784 float32 produc
 went from 0.34 ms to 12 ms on 2 cores when alternated with ``scipy.linalg.blas``).
 """
 
+import signal
+import threading
+import warnings
+
 import numpy as np
 
 #: Epochs over which momentum rises from 0.5 to its final value.
@@ -91,3 +95,39 @@ def momentum_step(param, velocity, step, momentum, decay=0.0, l1=0.0, penalised=
         direction[penalised] -= l1 * np.sign(weights)
     param += direction
     return param
+
+
+class interruptible:
+    """Context manager for training loops: Ctrl-C stops after the current minibatch.
+
+    While it is active in the main thread, SIGINT only sets :attr:`requested`;
+    the loop checks it after each minibatch and stops, so the estimator keeps the
+    last completed update, usable, and a warning says training was interrupted
+    (scikit-learn's MLP does the same). In other threads (joblib workers) signals
+    cannot be caught and Ctrl-C behaves as usual.
+    """
+
+    def __init__(self, estimator_name):
+        self.estimator_name = estimator_name
+        self.requested = False
+        self._previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._request)
+        return self
+
+    def _request(self, signum, frame):
+        self.requested = True
+
+    def __exit__(self, exc_type, exc, tb):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        if self.requested and exc_type is None:
+            warnings.warn(
+                f"{self.estimator_name}: training interrupted by the user; the model "
+                "keeps its last completed minibatch update.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return False

@@ -18,7 +18,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._dynamics import GibbsChains
-from ._optim import learning_rate_at, momentum_at, momentum_step
+from ._optim import interruptible, learning_rate_at, momentum_at, momentum_step
 from ._partition import (
     MAX_AUTO_EXACT_UNITS,
     MAX_EXACT_UNITS,
@@ -247,16 +247,21 @@ class _BoltzmannBase(BaseEstimator):
         n_rows = V.shape[0]
         n_batches = max(1, -(-n_rows // self.batch_size))
         n_updates = n_epochs * n_batches
-        for epoch in range(n_epochs):
-            start = time.perf_counter()
-            momentum = momentum_at(self.n_iter_, self.momentum)
-            order = rng.permutation(n_rows)
-            for i, rows in enumerate(gen_batches(n_rows, self.batch_size)):
-                step = epoch * n_batches + i
-                lr = learning_rate_at(step, n_updates, self.learning_rate, schedule)
-                self._update(V[order[rows]], lr, momentum, rng, states)
-            self.n_iter_ += 1
-            self._record(V, states, time.perf_counter() - start)
+        with interruptible(type(self).__name__) as interrupt:
+            for epoch in range(n_epochs):
+                start = time.perf_counter()
+                momentum = momentum_at(self.n_iter_, self.momentum)
+                order = rng.permutation(n_rows)
+                for i, rows in enumerate(gen_batches(n_rows, self.batch_size)):
+                    step = epoch * n_batches + i
+                    lr = learning_rate_at(step, n_updates, self.learning_rate, schedule)
+                    self._update(V[order[rows]], lr, momentum, rng, states)
+                    if interrupt.requested:
+                        break
+                self.n_iter_ += 1
+                self._record(V, states, time.perf_counter() - start)
+                if interrupt.requested:
+                    break
 
     def _update(self, V, lr, momentum, rng, states):
         """One gradient step on the minibatch V."""

@@ -26,7 +26,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._activations import ACTIVATIONS, logistic
-from ._optim import learning_rate_at, momentum_step
+from ._optim import interruptible, learning_rate_at, momentum_step
 from ._sampling import make_generator
 from ._validation import restored_on_error
 from .rbm import RestrictedBM
@@ -286,44 +286,50 @@ class _BaseMLP(BaseEstimator):
         )
         scratch = [np.empty_like(p) for p in (*self.coefs_, *self.intercepts_)]
         n_batches = -(-X.shape[0] // batch)
-        best, no_change = None, 0
-        for epoch in range(n_epochs):
-            start = time.perf_counter()
-            with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked
-                loss = self._epoch(
-                    X, Y, sample_weight, network, scratch, batch, rng, epoch, n_epochs, n_batches
-                )
-            self.n_iter_ += 1
-            self.loss_curve_.append(loss)
-            score = loss
-            if validation is not None:
-                score = self._record_validation(*validation)
-            if self.verbose:
-                tail = f", validation loss = {score:.6f}" if validation is not None else ""
-                seconds = time.perf_counter() - start
-                print(f"Iteration {self.n_iter_}, loss = {loss:.8f}{tail}, time = {seconds:.2f}s")
-            if incremental:
-                continue
-            if best is None or score < best[0] - self.tol:
-                kept = copy.deepcopy((self.coefs_, self.intercepts_)) if validation else None
-                best, no_change = (score, kept), 0
-            else:
-                no_change += 1
-            if no_change >= self.n_iter_no_change:
-                break
-        else:
-            if not incremental:
-                warnings.warn(
-                    f"Stochastic optimizer: maximum iterations ({n_epochs}) reached and the "
-                    "optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                    stacklevel=3,
-                )
+        best, no_change, converged = None, 0, False
+        with interruptible(type(self).__name__) as interrupt:
+            for epoch in range(n_epochs):
+                start = time.perf_counter()
+                with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked
+                    loss = self._epoch(
+                        X, Y, sample_weight, network, scratch, batch, rng,
+                        (epoch, n_epochs, n_batches), interrupt,
+                    )  # fmt: skip
+                self.n_iter_ += 1
+                self.loss_curve_.append(loss)
+                score = loss if validation is None else self._record_validation(*validation)
+                if self.verbose:
+                    self._report(loss, score if validation is not None else None, start)
+                if interrupt.requested:
+                    break
+                if incremental:
+                    continue
+                if best is None or score < best[0] - self.tol:
+                    kept = copy.deepcopy((self.coefs_, self.intercepts_)) if validation else None
+                    best, no_change = (score, kept), 0
+                else:
+                    no_change += 1
+                if no_change >= self.n_iter_no_change:
+                    converged = True
+                    break
+        if not (incremental or converged or interrupt.requested):
+            warnings.warn(
+                f"Stochastic optimizer: maximum iterations ({n_epochs}) reached and the "
+                "optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         if validation is not None and best is not None and not incremental:
             self.coefs_[:], self.intercepts_[:] = best[1]  # the best epoch on held-out data
         self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else np.inf
 
-    def _epoch(self, X, Y, sample_weight, network, scratch, batch, rng, epoch, n_epochs, n_batches):
+    def _report(self, loss, validation_loss, start):
+        tail = "" if validation_loss is None else f", validation loss = {validation_loss:.6f}"
+        seconds = time.perf_counter() - start
+        print(f"Iteration {self.n_iter_}, loss = {loss:.8f}{tail}, time = {seconds:.2f}s")
+
+    def _epoch(self, X, Y, sample_weight, network, scratch, batch, rng, progress, interrupt):
+        epoch, n_epochs, n_batches = progress
         order = rng.permutation(X.shape[0])
         total, weight_sum = 0.0, float(sample_weight.sum())
         loss_fn = LOSSES[self._loss]
@@ -354,6 +360,9 @@ class _BaseMLP(BaseEstimator):
                     nesterov=scratch[k] if self.nesterov else None,
                 )  # fmt: skip
             self.t_ += 1
+            if interrupt.requested:  # Ctrl-C: stop after this minibatch
+                weight_sum = float(sample_weight[order[: (i + 1) * batch]].sum())
+                break
         if not all(np.isfinite(W).all() for W in self.coefs_):
             raise ValueError(
                 f"Training diverged: the weights became NaN or infinite with "

@@ -18,7 +18,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._activations import log_logistic, logistic, softplus
-from ._optim import learning_rate_at, momentum_at, momentum_step
+from ._optim import interruptible, learning_rate_at, momentum_at, momentum_step
 from ._partition import (
     MAX_AUTO_EXACT_UNITS,
     annealed_importance_sampling,
@@ -461,32 +461,38 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         trainer = _Trainer(self, min(n_rows, -(-n_rows // n_batches)))
         n_updates = n_epochs * n_batches
         best, no_change = None, 0
-        for epoch in range(n_epochs):
-            start = time.perf_counter()
-            momentum = momentum_at(self.n_iter_, self.momentum)
-            order = rng.permutation(n_rows)
-            with np.errstate(over="ignore", invalid="ignore"):
-                for i, batch in enumerate(gen_even_slices(n_rows, n_batches)):
-                    lr = learning_rate_at(
-                        epoch * n_batches + i, n_updates, self.learning_rate, schedule
-                    )
-                    trainer.update(Z, order[batch], lr, momentum, rng)
-            trainer.publish()
-            self._check_finite()
-            self.n_iter_ += 1
-            score = monitor.record(self)
-            if self.verbose:
-                monitor.report(self, time.perf_counter() - start)
-            if not self.early_stopping:
-                continue
-            if best is None or score > best[0] + self.tol:
-                best, no_change = (score, self._parameters(self.components_.dtype)), 0
-            else:
-                no_change += 1
-                if no_change >= self.n_iter_no_change:
+        with interruptible(type(self).__name__) as interrupt:
+            for epoch in range(n_epochs):
+                start = time.perf_counter()
+                momentum = momentum_at(self.n_iter_, self.momentum)
+                order = rng.permutation(n_rows)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    for i, batch in enumerate(gen_even_slices(n_rows, n_batches)):
+                        lr = learning_rate_at(
+                            epoch * n_batches + i, n_updates, self.learning_rate, schedule
+                        )
+                        trainer.update(Z, order[batch], lr, momentum, rng)
+                        if interrupt.requested:
+                            break
+                best, no_change, stop = self._end_epoch(trainer, monitor, start, best, no_change)
+                if stop or interrupt.requested:
                     break
         if best is not None:
             self.components_, self.intercept_visible_, self.intercept_hidden_ = best[1]
+
+    def _end_epoch(self, trainer, monitor, start, best, no_change):
+        """Publish the epoch's parameters, record the curves; returns early-stopping state."""
+        trainer.publish()
+        self._check_finite()
+        self.n_iter_ += 1
+        score = monitor.record(self)
+        if self.verbose:
+            monitor.report(self, time.perf_counter() - start)
+        if not self.early_stopping:
+            return best, no_change, False
+        if best is None or score > best[0] + self.tol:
+            return (score, self._parameters(self.components_.dtype)), 0, False
+        return best, no_change + 1, no_change + 1 >= self.n_iter_no_change
 
     def _sample_visible(self, h, out, rng):
         mean = _visible_mean(h, self.components_, self.intercept_visible_, self.visible, out=out)
