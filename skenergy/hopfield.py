@@ -748,6 +748,14 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
                 self, X, y, dtype=(np.float64, np.float32), multi_output=True, y_numeric=True
             )
             self.values_ = np.asarray(y, dtype=X.dtype)
+        with np.errstate(over="ignore"):
+            largest = float(np.max(np.einsum("ij,ij->i", X, X)))
+        if not np.isfinite(self.beta * largest):
+            raise ValueError(
+                "beta * |x|^2 overflows: the patterns are too large for this beta (values "
+                "near 1e150 or above). Scale the data, for example with "
+                "sklearn.preprocessing.StandardScaler, or lower beta."
+            )
         self.memories_ = np.array(X)
         return self
 
@@ -760,9 +768,21 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
         return X.astype(self.memories_.dtype, copy=False)
 
+    def _similarities(self, Q):
+        """``beta`` times the similarities of the rows of Q to the memories, finite."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            logits = self.beta * (Q @ self.memories_.T)
+        if not np.isfinite(logits).all():
+            raise ValueError(
+                f"beta * x'xi overflows {logits.dtype}: the patterns or queries are too "
+                "large for this beta (values near 1e150 or above). Scale the data, for "
+                "example with sklearn.preprocessing.StandardScaler, or lower beta."
+            )
+        return logits
+
     def _association(self, Q):
         """Softmax of ``beta`` times the similarities of the rows of Q to the memories."""
-        return softmax(self.beta * (Q @ self.memories_.T), axis=1)
+        return softmax(self._similarities(Q), axis=1)
 
     def _retrieve(self, Q):
         """``max_steps - 1`` updates of the queries Q, then the final association."""
@@ -857,9 +877,16 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     def _energy(self, Q):
         M = self.memories_
         largest_norm = np.linalg.norm(M, axis=1).max()
+        with np.errstate(over="ignore"):
+            squares = 0.5 * np.einsum("ij,ij->i", Q, Q)
+        if not np.isfinite(squares).all():
+            raise ValueError(
+                "|xi|^2 overflows: the states are too large (values near 1e150 or above). "
+                "Scale the data, for example with sklearn.preprocessing.StandardScaler."
+            )
         return (
-            -logsumexp(self.beta * (Q @ M.T), axis=1) / self.beta
-            + 0.5 * np.einsum("ij,ij->i", Q, Q)
+            -logsumexp(self._similarities(Q), axis=1) / self.beta
+            + squares
             + np.log(M.shape[0]) / self.beta
             + 0.5 * largest_norm**2
         )

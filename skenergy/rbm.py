@@ -746,8 +746,8 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         -------
         log_likelihood : ndarray of shape (n_samples,)
         """
-        log_z = self.log_partition().log_z
-        return -self.free_energy(X) - log_z - self._log_jacobian()
+        free_energy = self.free_energy(X)  # validates X before log Z is estimated and cached
+        return -free_energy - self.log_partition().log_z - self._log_jacobian()
 
     def score(self, X, y=None):
         """Mean log-likelihood of the rows of X, in nats (see :meth:`score_samples`).
