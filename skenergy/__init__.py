@@ -2,7 +2,7 @@
 
 from ._partition import LogPartition
 from .boltzmann import BoltzmannClassifier, BoltzmannMachine
-from .hopfield import HopfieldMemory, ModernHopfieldMemory, Recall
+from .hopfield import HopfieldMemory, ModernHopfieldMemory, Recall, retrieve
 from .mlp import BackpropMLPClassifier, BackpropMLPRegressor
 from .rbm import RestrictedBM
 
@@ -19,4 +19,5 @@ __all__ = [
     "Recall",
     "RestrictedBM",
     "__version__",
+    "retrieve",
 ]

@@ -769,16 +769,7 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         return X.astype(self.memories_.dtype, copy=False)
 
     def _similarities(self, Q):
-        """``beta`` times the similarities of the rows of Q to the memories, finite."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            logits = self.beta * (Q @ self.memories_.T)
-        if not np.isfinite(logits).all():
-            raise ValueError(
-                f"beta * x'xi overflows {logits.dtype}: the patterns or queries are too "
-                "large for this beta (values near 1e150 or above). Scale the data, for "
-                "example with sklearn.preprocessing.StandardScaler, or lower beta."
-            )
-        return logits
+        return _similarities(Q, self.memories_, self.beta)
 
     def _association(self, Q):
         """Softmax of ``beta`` times the similarities of the rows of Q to the memories."""
@@ -939,6 +930,68 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         tags.target_tags.required = False
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _similarities(Q, patterns, beta):
+    """``beta`` times the similarities of the rows of Q to the patterns, checked finite."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        logits = beta * (Q @ patterns.T)
+    if not np.isfinite(logits).all():
+        raise ValueError(
+            f"beta * x'xi overflows {logits.dtype}: the patterns or queries are too "
+            "large for this beta (values near 1e150 or above). Scale the data, for "
+            "example with sklearn.preprocessing.StandardScaler, or lower beta."
+        )
+    return logits
+
+
+def retrieve(queries, patterns, beta=1.0, *, n_steps=1):
+    """The modern Hopfield retrieval rule on its own: no estimator, no training.
+
+    Each query moves ``n_steps`` times by ``xi <- X' softmax(beta X xi)`` towards
+    the stored patterns X (Ramsauer et al. 2020); :class:`ModernHopfieldMemory`
+    wraps the same rule as an estimator.
+
+    Parameters
+    ----------
+    queries : array-like of shape (n_queries, n_features) or (n_features,)
+    patterns : array-like of shape (n_patterns, n_features)
+    beta : float, default=1.0
+        Inverse temperature: large values retrieve single patterns, small ones
+        averages.
+    n_steps : int, default=1
+
+    Returns
+    -------
+    retrieved : ndarray of the queries' shape
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skenergy import retrieve
+    >>> patterns = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> retrieve([0.9, 0.2], patterns, beta=5.0).round(4)
+    array([0.9707, 0.0293])
+    """
+    Q = np.asarray(queries, dtype=float)
+    single = Q.ndim == 1
+    Q = check_array(np.atleast_2d(Q), input_name="queries")
+    X = check_array(patterns, input_name="patterns")
+    if Q.shape[1] != X.shape[1]:
+        raise ValueError(
+            f"queries have {Q.shape[1]} features, patterns {X.shape[1]}: they must match."
+        )
+    if beta <= 0 or int(n_steps) < 1:
+        raise ValueError(f"beta must be positive and n_steps at least 1, got {beta}, {n_steps}.")
+    rows = max(1, _BLOCK_ELEMENTS // X.shape[0])
+    blocks = []
+    for batch in gen_batches(len(Q), rows):
+        block = Q[batch]
+        for _ in range(int(n_steps)):
+            block = softmax(_similarities(block, X, beta), axis=1) @ X
+        blocks.append(block)
+    retrieved = np.concatenate(blocks)
+    return retrieved[0] if single else retrieved
 
 
 def _top_k_rows(blocks, k, n_columns):

@@ -603,3 +603,17 @@ def test_modern_keeps_float32_and_refuses_bad_input():
         memory.predict(np.ones((2, 5)))
     with pytest.raises(ValueError, match="NaN"):
         memory.predict(np.full((1, 4), np.nan))
+
+
+def test_plain_retrieve_is_the_estimators_rule_without_training():
+    from skenergy import retrieve
+
+    X = unit_patterns(300, 16)
+    queries = unit_patterns(20, 16, seed=1)
+    memory = ModernHopfieldMemory(beta=4.0, max_steps=3).fit(X)
+    assert np.allclose(retrieve(queries, X, beta=4.0, n_steps=3), memory.predict(queries))
+    assert retrieve(queries[0], X, beta=4.0).shape == (16,)
+    with pytest.raises(ValueError, match="queries have 15 features, patterns 16"):
+        retrieve(queries[:, :15], X)
+    with pytest.raises(ValueError, match="overflows"):
+        retrieve(queries * 1e300, X, beta=1e9)
