@@ -188,14 +188,26 @@ class GibbsChains:
     ``P(unit c on | rest) = softmax(h_group / T)_c``, so the sampler enforces the
     one-hot constraint rather than hoping for it. Clamped units never change.
     Both rules are exact Gibbs updates of ``p(x) ~ exp(-E(x) / T)``.
+
+    ``blocks`` are sets of units with no couplings among them (a layer without
+    lateral connections): independent given the rest, each block is sampled at
+    once from one matrix product, as an RBM samples a layer.
     """
 
-    def __init__(self, S, W, b, rng, *, binary=True, clamp=None, groups=()):
+    def __init__(self, S, W, b, rng, *, binary=True, clamp=None, groups=(), blocks=()):
         self.W, self.b, self.rng, self.binary = W, b, rng, binary
         self._active = _Active(S, clamp, low=0.0 if binary else -1.0)
         grouped = np.zeros(S.shape[1], dtype=bool)
         for group in groups:
             grouped[group] = True
+        free_units = _free_units(clamp, S.shape[1])
+        self.blocks = []
+        for block in blocks:
+            block = np.intersect1d(np.asarray(block), free_units)
+            block = block[~grouped[block]]
+            if block.size:
+                self.blocks.append(block)
+                grouped[block] = True  # not visited one by one
         fixed_for_all = clamp is not None and clamp.ndim == 1
         # A group with a unit clamped in every chain is clamped as a whole.
         self.groups = [
@@ -213,12 +225,7 @@ class GibbsChains:
     def sweep(self, temperature, track=False):
         """One sweep at ``temperature``; with ``track``, returns which chains changed."""
         states = self._active.states
-        # Unit i is on where its field beats logistic noise: P(h > T logit(u)) =
-        # logistic(h / T) (binary); spins use T / 2, for logistic(2 h / T).
-        noise = uniform((self.singles.size, states.shape[1]), states.dtype, self.rng)
-        np.divide(noise, 1 - noise, out=noise)
-        np.log(noise, out=noise)  # logit(u), faster than scipy's on large arrays
-        noise *= temperature if self.binary else temperature / 2
+        noise = self._noise((self.singles.size, states.shape[1]), temperature)
 
         if self.binary:
 
@@ -231,10 +238,40 @@ class GibbsChains:
 
         order = self.rng.permutation(self.singles)
         moved = self._active.sweep(self.W, self.b, order, new_state, track)
+        for block in self.blocks:
+            block_moved = self._sample_block(block, temperature)
+            if track:
+                moved |= block_moved
         for group in self.groups:
             group_moved = self._sample_group(group, temperature)
             if track:
                 moved |= group_moved
+        return moved
+
+    def _noise(self, shape, temperature):
+        """Logistic noise: a unit is on where its field beats it.
+
+        ``P(h > T logit(u)) = logistic(h / T)`` for binary units; spins use
+        ``T / 2``, for Glauber's ``logistic(2 h / T)``.
+        """
+        noise = uniform(shape, self._active.states.dtype, self.rng)
+        np.divide(noise, 1 - noise, out=noise)
+        np.log(noise, out=noise)  # logit(u), faster than scipy's on large arrays
+        noise *= temperature if self.binary else temperature / 2
+        return noise
+
+    def _sample_block(self, block, temperature):
+        """All units of an uncoupled block at once: they are independent given the rest."""
+        states = self._active.states
+        fields = self.W[block] @ states
+        fields += self.b[block, None]
+        new = (fields > self._noise(fields.shape, temperature)).astype(states.dtype)
+        if not self.binary:
+            new = 2 * new - 1
+        if self._active.clamp is not None:
+            np.copyto(new, states[block], where=self._active.clamp[block])
+        moved = (new != states[block]).any(axis=0)
+        states[block] = new
         return moved
 
     def _sample_group(self, group, temperature):

@@ -209,8 +209,17 @@ class _BoltzmannBase(BaseEstimator):
 
     def _chains_for(self, start, rng, clamp=None):
         return GibbsChains(
-            start, self.coupling_, self.intercept_, rng, clamp=clamp, groups=self._groups
-        )
+            start, self.coupling_, self.intercept_, rng, clamp=clamp, groups=self._groups,
+            blocks=self._uncoupled_layers(),
+        )  # fmt: skip
+
+    def _uncoupled_layers(self):
+        """The layers without lateral couplings: each is sampled at once."""
+        n_visible = self._n_visible
+        layers = [np.arange(n_visible), np.arange(n_visible, self._n_units)]
+        return [
+            layer for layer in layers if layer.size and not self._mask[np.ix_(layer, layer)].any()
+        ]
 
     @property
     def _hidden_coupled(self):

@@ -463,3 +463,17 @@ def test_enumerated_clamped_phase_is_the_same_in_row_chunks(monkeypatch):
     monkeypatch.setattr(skenergy.boltzmann, "_ENUMERATION_ELEMENTS", 8 * 7 * 2)  # 2 rows
     chunked = machine._clamped_moments(V, np.random.default_rng(0))
     assert np.allclose(whole[0], chunked[0]) and np.allclose(whole[1], chunked[1])
+
+
+@pytest.mark.parametrize("connections", ["restricted", "semi-restricted"])
+def test_uncoupled_layers_are_sampled_as_blocks_from_the_right_distribution(connections):
+    machine = random_machine(3, 3, connections, scale=1.0, seed=18)
+    blocks = machine._uncoupled_layers()
+    assert len(blocks) == (2 if connections == "restricted" else 1)
+    samples = machine.sample(20000, n_steps=30, random_state=0)
+    codes = (samples @ (2 ** np.arange(3))).astype(int)
+    counts = np.bincount(codes, minlength=8)
+    expected = np.exp(machine.score_samples(binary_states(3, 0, 8)))
+    assert stats.chisquare(counts, 20000 * expected).pvalue > 1e-3
+    q = expected * np.exp(0.2 * binary_states(3, 0, 8)[:, 0])
+    assert stats.chisquare(counts, 20000 * q / q.sum()).pvalue < 1e-6
