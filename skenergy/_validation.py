@@ -94,6 +94,21 @@ def from_spins(S, encoding):
     return S if encoding == "spin" else (S > 0).astype(S.dtype)
 
 
+#: Largest matrix over pairs of units an estimator allocates (weights, couplings).
+MAX_PAIRWISE_BYTES = 2**31
+
+
+def check_pairwise_size(n_units, dtype, estimator_name, alternative):
+    """Refuse a model whose ``n_units x n_units`` matrix would exceed ``MAX_PAIRWISE_BYTES``."""
+    size = n_units * n_units * np.dtype(dtype).itemsize
+    if size > MAX_PAIRWISE_BYTES:
+        raise ValueError(
+            f"{estimator_name} with {n_units} units needs a {n_units} x {n_units} matrix of "
+            f"{size / 2**30:.1f} GiB, more than the {MAX_PAIRWISE_BYTES / 2**30:.0f} GiB "
+            f"limit. {alternative}"
+        )
+
+
 class restored_on_error:
     """Context manager: on an exception, put the estimator's state back as it was.
 

@@ -22,8 +22,13 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._dynamics import energy, run_async, run_glauber, run_sync
 from ._sampling import flip_spins, geometric_temperatures, make_generator
-from ._validation import check_binary, from_spins, restored_on_error
+from ._validation import check_binary, check_pairwise_size, from_spins, restored_on_error
 
+#: What to use instead of a classic memory too wide for its weight matrix.
+_PAIRWISE_ALTERNATIVE = (
+    "Reduce the number of features, or use ModernHopfieldMemory, which stores the "
+    "patterns themselves (n_patterns x n_features) instead of weights between units."
+)
 #: Random states settled together between two unlearning steps.
 _UNLEARNING_BATCH = 16
 #: Largest block of query-pattern similarities a modern memory holds at once (elements).
@@ -329,6 +334,7 @@ class HopfieldMemory(BaseEstimator):
             The fitted memory.
         """
         X = validate_data(self, X, dtype=(np.float64, np.float32))
+        check_pairwise_size(X.shape[1], X.dtype, type(self).__name__, _PAIRWISE_ALTERNATIVE)
         S, encoding = self._spins(X)
         rng = make_generator(self.random_state)
         n_units = S.shape[1]
@@ -381,6 +387,7 @@ class HopfieldMemory(BaseEstimator):
     def _store_more(self, X):
         first_call = not hasattr(self, "weights_")
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=first_call)
+        check_pairwise_size(X.shape[1], X.dtype, type(self).__name__, _PAIRWISE_ALTERNATIVE)
         S, encoding = self._spins(X)
         if first_call:
             n_units = S.shape[1]

@@ -477,3 +477,14 @@ def test_uncoupled_layers_are_sampled_as_blocks_from_the_right_distribution(conn
     assert stats.chisquare(counts, 20000 * expected).pvalue > 1e-3
     q = expected * np.exp(0.2 * binary_states(3, 0, 8)[:, 0])
     assert stats.chisquare(counts, 20000 * q / q.sum()).pvalue < 1e-6
+
+
+def test_verbose_prints_one_line_per_epoch_with_the_criterion(capsys):
+    X = make_bars_and_stripes(3)
+    BoltzmannMachine(n_components=2, max_iter=3, verbose=1, random_state=0).fit(X)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and all("log-likelihood = " in line for line in lines)
+    BoltzmannMachine(max_iter=2, verbose=1, random_state=0).fit(X)  # sampled: 17 units
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all("clamped-free gap = " in line for line in lines)
+    assert all("time = " in line for line in lines)
