@@ -160,7 +160,7 @@ def run_sync(S, W, b, max_steps, clamp=None):
             break
         H = current @ W
         H += b
-        new = np.where(H > 0, 1, np.where(H < 0, -1, current)).astype(S.dtype)
+        new = _follow_field(None, H, current)
         if fixed is not None:
             np.copyto(new, current, where=fixed[index])
         n_steps[index] += 1

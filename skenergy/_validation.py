@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .exceptions import DataRangeWarning
 
@@ -92,6 +93,33 @@ def check_binary(X, estimator_name, binarize=None):
 def from_spins(S, encoding):
     """Spins (+1/-1) in the given encoding: unchanged for ``"spin"``, {0, 1} for ``"binary"``."""
     return S if encoding == "spin" else (S > 0).astype(S.dtype)
+
+
+def check_fitted_rows(estimator, X, allow_nan=False):
+    """Rows given to a fitted estimator: validated against the fitted width, as floats.
+
+    ``allow_nan`` lets NaN mark unknown values.
+    """
+    check_is_fitted(estimator)
+    X = validate_data(
+        estimator,
+        X,
+        dtype=(np.float64, np.float32),
+        reset=False,
+        ensure_all_finite="allow-nan" if allow_nan else True,
+    )
+    return X
+
+
+def check_mask_shape(mask, shape):
+    """``mask`` as an array of one flag per unit (``shape[1:]``) or per row and unit."""
+    mask = np.asarray(mask)
+    if mask.shape not in (tuple(shape[1:]), tuple(shape)):
+        raise ValueError(
+            f"mask must have shape {tuple(shape[1:])} or {tuple(shape)}: one flag per unit, "
+            f"or one per row and unit; got {mask.shape}."
+        )
+    return mask
 
 
 #: Largest matrix over pairs of units an estimator allocates (weights, couplings).

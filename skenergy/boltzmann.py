@@ -27,7 +27,13 @@ from ._partition import (
     check_enumerable,
 )
 from ._sampling import ais_betas, geometric_temperatures, make_generator
-from ._validation import check_binary, check_pairwise_size, from_spins, restored_on_error
+from ._validation import (
+    check_binary,
+    check_fitted_rows,
+    check_pairwise_size,
+    from_spins,
+    restored_on_error,
+)
 
 #: Learning by enumeration costs about 2**n_units * n_units**2 per update: with
 #: ``method="auto"`` it is used up to this size (65536 states, milliseconds).
@@ -464,15 +470,7 @@ class _BoltzmannBase(BaseEstimator):
     # ------------------------------------------------------------- shared inference
 
     def _visible(self, X, allow_nan=False):
-        check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            dtype=(np.float64, np.float32),
-            reset=False,
-            ensure_all_finite="allow-nan" if allow_nan else True,
-        )
-        return X
+        return check_fitted_rows(self, X, allow_nan=allow_nan)
 
     def _binary_visible(self, X):
         spins, _ = check_binary(self._visible(X), type(self).__name__, self.binarize)

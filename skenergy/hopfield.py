@@ -18,11 +18,18 @@ from sklearn.metrics import r2_score
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, validate_data
 
 from ._dynamics import energy, run_async, run_glauber, run_sync
 from ._sampling import flip_spins, geometric_temperatures, make_generator
-from ._validation import check_binary, check_pairwise_size, from_spins, restored_on_error
+from ._validation import (
+    check_binary,
+    check_fitted_rows,
+    check_mask_shape,
+    check_pairwise_size,
+    from_spins,
+    restored_on_error,
+)
 
 #: What to use instead of a classic memory too wide for its weight matrix.
 _PAIRWISE_ALTERNATIVE = (
@@ -447,14 +454,7 @@ class HopfieldMemory(BaseEstimator):
         return run_glauber(S, W, b, temperatures, rng, clamp, self.readout_steps)
 
     def _probes(self, X, allow_nan=False):
-        check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            dtype=(np.float64, np.float32),
-            reset=False,
-            ensure_all_finite="allow-nan" if allow_nan else True,
-        )
+        X = check_fitted_rows(self, X, allow_nan)
         return X.astype(self.weights_.dtype, copy=False)
 
     def recall(self, X, mask=None, random_state=None):
@@ -637,14 +637,9 @@ class HopfieldMemory(BaseEstimator):
 
 
 def _check_mask(mask, shape):
-    mask = np.asarray(mask)
+    mask = check_mask_shape(mask, shape)
     if mask.dtype != bool:
         raise ValueError(f"mask must be a boolean array, got dtype {mask.dtype}.")
-    if mask.shape not in (shape, shape[1:]):
-        raise ValueError(
-            f"mask must have shape {shape[1:]} (one flag per unit) or {shape} (per "
-            f"probe), got {mask.shape}."
-        )
     return mask
 
 
@@ -771,9 +766,7 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         return self.memories_.shape[0]
 
     def _queries(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        return X.astype(self.memories_.dtype, copy=False)
+        return check_fitted_rows(self, X).astype(self.memories_.dtype, copy=False)
 
     def _similarities(self, Q):
         return _similarities(Q, self.memories_, self.beta)

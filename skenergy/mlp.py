@@ -23,12 +23,12 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._activations import ACTIVATIONS, logistic
 from ._optim import interruptible, learning_rate_at, momentum_step
 from ._sampling import make_generator
-from ._validation import restored_on_error
+from ._validation import check_fitted_rows, restored_on_error
 from .rbm import RestrictedBM
 
 
@@ -392,10 +392,10 @@ class _BaseMLP(BaseEstimator):
         return X_train, Y_train, w_train, (X_val, Y_val, w_val)
 
     def _record_validation(self, X, Y, weights):
-        Z = self._output(X)
-        loss = LOSSES[self._loss](Z.copy(), Y, weights / weights.sum())
+        Z = self._output(X)  # one forward pass serves the score and the loss
+        self.validation_scores_.append(self._validation_score(Z, Y))
+        loss = LOSSES[self._loss](Z, Y, weights / weights.sum())
         self.validation_loss_curve_.append(loss)
-        self.validation_scores_.append(self._validation_score(X, Y))
         return loss
 
     def _output(self, X):
@@ -408,9 +408,7 @@ class _BaseMLP(BaseEstimator):
         )
 
     def _check_input(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        return X.astype(self.coefs_[0].dtype, copy=False)
+        return check_fitted_rows(self, X).astype(self.coefs_[0].dtype, copy=False)
 
 
 def _rbm_as_decoder(rbm, linear):
@@ -665,10 +663,9 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
         self._fit(X, Y, sample_weight, self._rng, n_epochs, incremental)
         return self
 
-    def _validation_score(self, X, Y):
-        return accuracy_score(
-            Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0], self._labels(self._output(X))
-        )
+    def _validation_score(self, Z, Y):
+        """Accuracy of the outputs Z of held-out rows against their targets Y."""
+        return accuracy_score(Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0], self._labels(Z))
 
     def _labels(self, Z):
         if self._loss == "softmax":
@@ -820,8 +817,9 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
         self._fit(X, Y, sample_weight, self._rng, n_epochs, incremental)
         return self
 
-    def _validation_score(self, X, Y):
-        return r2_score(Y, self._output(X))
+    def _validation_score(self, Z, Y):
+        """R^2 of the outputs Z of held-out rows against their targets Y."""
+        return r2_score(Y, Z)
 
     def _autoencoder(self, n_features):
         """Fitted from X to X: targets as wide as the inputs (and pretraining unrolls)."""

@@ -32,7 +32,7 @@ from ._sampling import (
     sample_bernoulli_tanh,
     sample_gaussian,
 )
-from ._validation import as_dense, check_unit_interval, restored_on_error
+from ._validation import as_dense, check_mask_shape, check_unit_interval, restored_on_error
 from .exceptions import AISWarning
 
 _LOG_2PI = np.log(2 * np.pi)
@@ -658,13 +658,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         if X is not None:
             Z = self._chain_start(X)
             if mask is not None:
-                clamp = np.asarray(mask, dtype=bool)
-                if clamp.shape not in (Z.shape[1:], Z.shape):
-                    raise ValueError(
-                        f"mask must have shape ({Z.shape[1]},) or {Z.shape} like X, "
-                        f"got {clamp.shape}."
-                    )
-                clamp = np.broadcast_to(clamp, Z.shape)
+                clamp = np.broadcast_to(check_mask_shape(mask, Z.shape).astype(bool), Z.shape)
         elif mask is not None:
             raise ValueError("mask marks units clamped to X's values: pass X as well.")
         elif from_chains:
