@@ -87,14 +87,24 @@ def momentum_step(param, velocity, step, momentum, decay=0.0, l1=0.0, penalised=
         direction, scratch = velocity, step
     else:
         direction, scratch = step, velocity
+    add_penalties(direction, param, decay, l1, penalised, scratch)
+    param += direction
+    return param
+
+
+def add_penalties(direction, param, decay=0.0, l1=0.0, penalised=..., scratch=None):
+    """Subtract ``decay * param + l1 * sign(param)`` from ``direction`` on ``penalised``.
+
+    ``scratch`` (``param``'s shape) receives the decay term, so that nothing is
+    allocated; it is overwritten.
+    """
     weights = param[penalised]
     if decay:
         np.multiply(weights, decay, out=scratch[penalised])
         direction[penalised] -= scratch[penalised]
     if l1:
         direction[penalised] -= l1 * np.sign(weights)
-    param += direction
-    return param
+    return direction
 
 
 class interruptible:

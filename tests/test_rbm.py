@@ -179,6 +179,45 @@ def test_cd_k_approaches_the_exact_gradient_as_k_grows():
     assert errors[1] > 5 * errors[30]
 
 
+def one_update(source, X, lr, momentum, velocities, **params):
+    """The parameters and velocities after one CD-1 step on X from source's parameters."""
+    model = clone(source).set_params(method="cd", max_iter=0, **params).fit(X)
+    for name in ("components_", "intercept_visible_", "intercept_hidden_"):
+        setattr(model, name, getattr(source, name).copy())
+    model._velocities = tuple(v.copy() for v in velocities)
+    trainer = _Trainer(model, len(X))
+    trainer.update(X, np.arange(len(X)), lr, momentum, np.random.default_rng(7))
+    trainer.publish()
+    return (model.components_, model.intercept_visible_, model.intercept_hidden_), model._velocities
+
+
+@pytest.mark.parametrize(
+    "momentum, alpha, l1", [(0.0, 0.1, 0.0), (0.0, 0.0, 0.05), (0.7, 0.0, 0.0), (0.7, 0.1, 0.05)]
+)
+def test_update_is_the_velocity_form_of_the_practical_guide(momentum, alpha, l1):
+    # velocity <- momentum velocity + lr (gradient - alpha W - l1 sign(W)), W <- W + velocity,
+    # with no penalty on biases. The bare step lr * gradient comes from an update without
+    # momentum or penalties from the same parameters and random stream (same states).
+    source = random_model(6, 4, scale=0.5)
+    X = (np.random.default_rng(1).random((40, 6)) < 0.4).astype(float)
+    rng = np.random.default_rng(2)
+    velocities = tuple(0.1 * rng.standard_normal(p.shape) for p in source._parameters())
+    lr = 0.2
+    start = source._parameters(np.float64)
+    bare, _ = one_update(source, X, lr, 0.0, velocities, alpha=0.0, l1=0.0)
+    steps = [after - before for after, before in zip(bare, start, strict=True)]
+    params, new_velocities = one_update(source, X, lr, momentum, velocities, alpha=alpha, l1=l1)
+    W = start[0]
+    penalties = (lr * (alpha * W + l1 * np.sign(W)), 0.0, 0.0)
+    for param, before, step, velocity, new_velocity, penalty in zip(
+        params, start, steps, velocities, new_velocities, penalties, strict=True
+    ):
+        direction = momentum * velocity + step - penalty
+        np.testing.assert_allclose(param, before + direction, atol=1e-12)
+        if momentum:
+            np.testing.assert_allclose(new_velocity, direction, atol=1e-12)
+
+
 # ----------------------------------------------------------------- sampling
 
 

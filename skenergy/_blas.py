@@ -1,0 +1,127 @@
+"""Matrix products that accumulate in place, through the BLAS that NumPy uses.
+
+``gemm(A, B, C, alpha, beta)`` computes ``C = alpha * A @ B + beta * C`` in place,
+for 2-D float32 or float64 views with a unit stride along one axis (blocks of
+columns of a larger array included). NumPy's ``matmul`` can only overwrite its
+output: an update ``theta += A @ B`` costs a product into a buffer, then a pass
+that reads both arrays and writes one; here the product accumulates into ``theta``
+itself, and a momentum update ``velocity = momentum * velocity + A @ B`` is one call.
+On an RBM's step (501 x 200 x 785, float32, 2 cores) that saves 0.2 ms of 0.75.
+
+The routine is CBLAS ``?gemm`` from the OpenBLAS that NumPy's wheels carry, found
+through threadpoolctl (a dependency of scikit-learn) and called with ``ctypes``,
+which releases the GIL for the call. It must be NumPy's library, not SciPy's
+(``scipy.linalg.cython_blas``): pip wheels of the two each carry their own
+OpenBLAS, and when products alternate between them, the idle threads of one pool
+spin against the other (measured on 2 cores: 12 ms instead of 0.35 ms for a
+100 x 785 x 501 product). Where NumPy's BLAS is another library (MKL, Accelerate,
+a system OpenBLAS), :func:`gemm` computes the same result with NumPy.
+"""
+
+import ctypes
+import os
+from ctypes import c_double, c_float, c_int, c_int64, c_void_p
+
+import numpy as np
+
+_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
+
+# Symbols of the scipy-openblas builds in NumPy's wheels, and their integer type.
+_SYMBOLS = (("scipy_cblas_{}gemm64_", c_int64), ("scipy_cblas_{}gemm", c_int))
+
+
+def _numpy_blas_library():
+    """The path of the BLAS library that NumPy loaded, if threadpoolctl finds one."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:  # pragma: no cover - scikit-learn requires it
+        return None
+    numpy_dir = os.path.dirname(os.path.realpath(np.__file__))
+    for library in threadpool_info():
+        path = os.path.realpath(library.get("filepath", ""))
+        # Wheels keep it in numpy.libs (Linux), numpy/.dylibs (macOS) or numpy.libs (Windows).
+        if library.get("user_api") == "blas" and path.startswith(numpy_dir):
+            return path
+    return None
+
+
+def _load_routines():
+    """``{dtype: ctypes function}`` for sgemm and dgemm, empty if none can be used."""
+    path = _numpy_blas_library()
+    if path is None:
+        return {}
+    try:
+        library = ctypes.CDLL(path)
+    except OSError:  # pragma: no cover
+        return {}
+    for pattern, integer in _SYMBOLS:
+        routines = {}
+        for dtype, letter, real in ((np.float32, "s", c_float), (np.float64, "d", c_double)):
+            function = getattr(library, pattern.format(letter), None)
+            if function is None:
+                break
+            function.restype = None
+            # order, transa, transb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc
+            flags, sizes, matrix = [c_int] * 3, [integer] * 3, [c_void_p, integer]
+            function.argtypes = flags + sizes + [real, *matrix, *matrix, real, *matrix]
+            routines[np.dtype(dtype)] = function
+        if len(routines) == 2:
+            return routines
+    return {}  # pragma: no cover - not one of the builds above
+
+
+_ROUTINES = _load_routines()
+
+
+def _row_major(X):
+    """``(transpose flag, leading dimension)`` of X for row-major CBLAS, or None."""
+    if X.strides[1] == X.itemsize and X.strides[0] >= X.itemsize * max(1, X.shape[1]):
+        return _NO_TRANS, X.strides[0] // X.itemsize
+    if X.strides[0] == X.itemsize and X.strides[1] >= X.itemsize * max(1, X.shape[0]):
+        return _TRANS, X.strides[1] // X.itemsize  # X is the transpose of a row-major block
+    return None
+
+
+def gemm(A, B, C, alpha=1.0, beta=0.0):
+    """``C = alpha * A @ B + beta * C``, in place; returns C.
+
+    Parameters
+    ----------
+    A, B : ndarray of shape (m, k) and (k, n)
+        Views with a unit stride along one axis (transposed views included).
+    C : ndarray of shape (m, n)
+        A view with a unit stride along its rows (a C-ordered array or a block of
+        its columns), not overlapping A or B.
+    alpha, beta : float
+        With ``beta=0`` C is only written, never read (it may hold NaN).
+    """
+    function = _ROUTINES.get(C.dtype)
+    layout_a, layout_b, layout_c = _row_major(A), _row_major(B), _row_major(C)
+    if (
+        function is None
+        or not A.dtype == B.dtype == C.dtype
+        or None in (layout_a, layout_b)
+        or layout_c is None
+        or layout_c[0] != _NO_TRANS
+        or 0 in A.shape + B.shape
+    ):
+        return _numpy_gemm(A, B, C, alpha, beta)
+    (m, k), n = A.shape, B.shape[1]
+    function(
+        _ROW_MAJOR, layout_a[0], layout_b[0], m, n, k, alpha,
+        A.ctypes.data, layout_a[1], B.ctypes.data, layout_b[1], beta, C.ctypes.data, layout_c[1],
+    )  # fmt: skip
+    return C
+
+
+def _numpy_gemm(A, B, C, alpha, beta):
+    product = np.matmul(A, B)
+    if alpha != 1.0:
+        product *= alpha
+    if beta == 0.0:
+        C[...] = product
+    else:
+        if beta != 1.0:
+            C *= beta
+        C += product
+    return C

@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+
+from skenergy import _blas
+from skenergy._blas import gemm
+
+
+def views(rng, dtype):
+    """A (7, 9) and a (9, 11) operand in every layout gemm takes, and blocks of larger arrays."""
+    big = rng.standard_normal((40, 50)).astype(dtype)
+    a = rng.standard_normal((7, 9)).astype(dtype)
+    left = [a, np.asfortranarray(a), big[:7, :9], big[:9, 20:27].T]
+    right = [big[10:19, 20:31], big[10:21, 30:39].T, np.asfortranarray(big[:9, :11])]
+    return left, right
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("alpha, beta", [(1.0, 0.0), (0.5, 0.9), (-2.0, 1.0)])
+def test_gemm_accumulates_like_the_formula(dtype, alpha, beta):
+    rng = np.random.default_rng(0)
+    left, right = views(rng, dtype)
+    tolerance = 1e-4 if dtype == np.float32 else 1e-12
+    for A in left:
+        for B in right:
+            start = rng.standard_normal((7, 11)).astype(dtype)
+            expected = alpha * (A.astype(float) @ B.astype(float)) + beta * start
+            C = start.copy()
+            assert gemm(A, B, C, alpha, beta) is C
+            np.testing.assert_allclose(C, expected, atol=tolerance)
+            # A block of columns of a larger array: its neighbours are left alone.
+            outer = np.full((7, 20), 7.0, dtype=dtype)
+            outer[:, 4:15] = start
+            gemm(A, B, outer[:, 4:15], alpha, beta)
+            np.testing.assert_allclose(outer[:, 4:15], expected, atol=tolerance)
+            assert (outer[:, :4] == 7).all() and (outer[:, 15:] == 7).all()
+
+
+def test_gemm_with_beta_zero_does_not_read_its_output():
+    rng = np.random.default_rng(1)
+    A, B = rng.standard_normal((3, 4)), rng.standard_normal((4, 5))
+    C = np.full((3, 5), np.nan)
+    np.testing.assert_allclose(gemm(A, B, C), A @ B)
+
+
+def test_gemm_uses_numpys_blas_in_wheels():
+    # With NumPy's wheels (CI installs them), their OpenBLAS must be found, or every
+    # fused update silently falls back to a product and a pass.
+    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    if blas["name"] != "scipy-openblas":
+        pytest.skip(f"NumPy was built with {blas['name']}: gemm uses NumPy's products")
+    assert set(_blas._ROUTINES) == {np.dtype(np.float32), np.dtype(np.float64)}
+
+
+def test_gemm_falls_back_to_numpy(monkeypatch):
+    monkeypatch.setattr(_blas, "_ROUTINES", {})
+    rng = np.random.default_rng(2)
+    A, B, C = rng.standard_normal((3, 4)), rng.standard_normal((4, 5)), np.ones((3, 5))
+    np.testing.assert_allclose(gemm(A, B, C, 2.0, 0.5), 2 * A @ B + 0.5)
+
+
+def test_layouts_blas_cannot_take_use_numpy():
+    rng = np.random.default_rng(3)
+    B = rng.standard_normal((4, 5))
+    strided = rng.standard_normal((6, 8))[::2, ::2]
+    np.testing.assert_allclose(gemm(strided, B, np.zeros((3, 5)), 1.0, 0.0), strided @ B)
+    mixed = rng.standard_normal((3, 4)).astype(np.float32)
+    np.testing.assert_allclose(gemm(mixed, B, np.zeros((3, 5)), 1.0, 0.0), mixed @ B, rtol=1e-6)
