@@ -1,4 +1,4 @@
-"""Matrix products that accumulate in place, through the BLAS that NumPy uses.
+"""Matrix products and updates that accumulate in place, through NumPy's own BLAS.
 
 ``gemm(A, B, C, alpha, beta)`` computes ``C = alpha * A @ B + beta * C`` in place,
 for 2-D float32 or float64 views with a unit stride along one axis (blocks of
@@ -26,8 +26,9 @@ import numpy as np
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
-# Symbols of the scipy-openblas builds in NumPy's wheels, and their integer type.
-_SYMBOLS = (("scipy_cblas_{}gemm64_", c_int64), ("scipy_cblas_{}gemm", c_int))
+# Symbol patterns of the scipy-openblas builds in NumPy's wheels, and their integer type.
+_SYMBOLS = (("scipy_cblas_{}64_", c_int64), ("scipy_cblas_{}", c_int))
+_REALS = {np.dtype(np.float32): ("s", c_float), np.dtype(np.float64): ("d", c_double)}
 
 
 def _numpy_blas_library():
@@ -45,8 +46,20 @@ def _numpy_blas_library():
     return None
 
 
+def _argument_types(integer):
+    """The ctypes argument types of CBLAS gemm and axpy, per dtype."""
+    types = {}
+    for dtype, (_, real) in _REALS.items():
+        matrix = [c_void_p, integer]
+        # order, transa, transb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc
+        gemm = [c_int] * 3 + [integer] * 3 + [real, *matrix, *matrix, real, *matrix]
+        types["gemm", dtype] = gemm
+        types["axpy", dtype] = [integer, real, *matrix, *matrix]  # n, alpha, x, incx, y, incy
+    return types
+
+
 def _load_routines():
-    """``{dtype: ctypes function}`` for sgemm and dgemm, empty if none can be used."""
+    """``{(name, dtype): ctypes function}`` for gemm and axpy; empty if they cannot be used."""
     path = _numpy_blas_library()
     if path is None:
         return {}
@@ -56,16 +69,13 @@ def _load_routines():
         return {}
     for pattern, integer in _SYMBOLS:
         routines = {}
-        for dtype, letter, real in ((np.float32, "s", c_float), (np.float64, "d", c_double)):
-            function = getattr(library, pattern.format(letter), None)
-            if function is None:
-                break
-            function.restype = None
-            # order, transa, transb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc
-            flags, sizes, matrix = [c_int] * 3, [integer] * 3, [c_void_p, integer]
-            function.argtypes = flags + sizes + [real, *matrix, *matrix, real, *matrix]
-            routines[np.dtype(dtype)] = function
-        if len(routines) == 2:
+        for (name, dtype), types in _argument_types(integer).items():
+            letter = _REALS[dtype][0]
+            function = getattr(library, pattern.format(letter + name), None)
+            if function is not None:
+                function.restype, function.argtypes = None, types
+                routines[name, dtype] = function
+        if len(routines) == 2 * len(_REALS):
             return routines
     return {}  # pragma: no cover - not one of the builds above
 
@@ -95,7 +105,7 @@ def gemm(A, B, C, alpha=1.0, beta=0.0):
     alpha, beta : float
         With ``beta=0`` C is only written, never read (it may hold NaN).
     """
-    function = _ROUTINES.get(C.dtype)
+    function = _ROUTINES.get(("gemm", C.dtype))
     layout_a, layout_b, layout_c = _row_major(A), _row_major(B), _row_major(C)
     if (
         function is None
@@ -112,6 +122,25 @@ def gemm(A, B, C, alpha=1.0, beta=0.0):
         A.ctypes.data, layout_a[1], B.ctypes.data, layout_b[1], beta, C.ctypes.data, layout_c[1],
     )  # fmt: skip
     return C
+
+
+def axpy(alpha, x, y):
+    """``y += alpha * x`` in place, in one pass; returns y.
+
+    x and y are C-contiguous arrays of one shape and dtype (NumPy needs two passes
+    and a temporary, or a scratch array).
+    """
+    function = _ROUTINES.get(("axpy", y.dtype))
+    if (
+        function is None
+        or x.dtype != y.dtype
+        or x.shape != y.shape
+        or not (x.flags.c_contiguous and y.flags.c_contiguous)
+    ):
+        y += alpha * x
+        return y
+    function(y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
+    return y
 
 
 def _numpy_gemm(A, B, C, alpha, beta):

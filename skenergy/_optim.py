@@ -18,6 +18,8 @@ import warnings
 
 import numpy as np
 
+from ._blas import axpy
+
 #: Epochs over which momentum rises from 0.5 to its final value.
 MOMENTUM_WARMUP_EPOCHS = 5
 
@@ -71,11 +73,7 @@ def momentum_step(param, velocity, step, momentum, decay=0.0, l1=0.0, penalised=
         along the velocity.
     """
     if nesterov is not None and momentum:
-        if decay:
-            np.multiply(param[penalised], decay, out=nesterov[penalised])
-            step[penalised] -= nesterov[penalised]
-        if l1:
-            step[penalised] -= l1 * np.sign(param[penalised])
+        add_penalties(step, param, decay, l1, penalised, scratch=nesterov)
         velocity *= momentum
         velocity += step
         param += np.multiply(velocity, momentum, out=nesterov)
@@ -95,15 +93,18 @@ def momentum_step(param, velocity, step, momentum, decay=0.0, l1=0.0, penalised=
 def add_penalties(direction, param, decay=0.0, l1=0.0, penalised=..., scratch=None):
     """Subtract ``decay * param + l1 * sign(param)`` from ``direction`` on ``penalised``.
 
-    ``scratch`` (``param``'s shape) receives the decay term, so that nothing is
-    allocated; it is overwritten.
+    On whole C-contiguous arrays the decay is one BLAS ``axpy`` pass; on a part of
+    them, ``scratch`` (``param``'s shape, overwritten) receives the decay term, so
+    that nothing is allocated.
     """
-    weights = param[penalised]
-    if decay:
+    if decay and penalised is Ellipsis and direction.flags.c_contiguous:
+        axpy(-decay, param, direction)
+    elif decay:
+        weights = param[penalised]
         np.multiply(weights, decay, out=scratch[penalised])
         direction[penalised] -= scratch[penalised]
     if l1:
-        direction[penalised] -= l1 * np.sign(weights)
+        direction[penalised] -= l1 * np.sign(param[penalised])
     return direction
 
 

@@ -1123,11 +1123,11 @@ class _Trainer:
         # The product accumulates into the velocity (momentum * velocity + step),
         # or straight into theta when nothing else moves it.
         if momentum:
-            target, scratch, beta = self.velocity, self.step, momentum
+            target, beta = self.velocity, momentum
         elif decay or l1:
-            target, scratch, beta = self.step, self.velocity, 0.0
+            target, beta = self.step, 0.0
         else:
-            target, scratch, beta = theta, None, 1.0
+            target, beta = theta, 1.0
         gemm(T, V.T, target, alpha=0.25 * lr / n_pos, beta=beta)
         if rbm.sparsity_target is not None:
             rbm._mean_activation *= 0.9
@@ -1137,8 +1137,20 @@ class _Trainer:
             v_mean = V[:n_visible, n_neg:].mean(axis=1)
             target[self.weights] -= np.outer(excess, v_mean).astype(target.dtype)
         if target is not theta:
-            add_penalties(target, theta, decay, l1, self.weights, scratch)
+            self._penalise(target, decay, l1)
             theta += target
+
+    def _penalise(self, target, decay, l1):
+        """``target -= decay W + l1 sign(W)`` on the weights; biases are never penalised.
+
+        The leading rows of theta (the weights and the hidden biases' column) are
+        one contiguous block: one pass over it, then the biases are put back. On
+        the weights block alone (strided) the same took four times as long.
+        """
+        n_hidden, n_visible = self.rbm.components_.shape
+        hidden_bias = target[:n_hidden, n_visible].copy()
+        add_penalties(target[:n_hidden], self.theta[:n_hidden], decay, l1)
+        target[:n_hidden, n_visible] = hidden_bias
 
     def _hidden_tanh(self, V, T):
         """``T = tanh((c + W v) / 2)`` for the columns of V.

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from skenergy import _blas
-from skenergy._blas import gemm
+from skenergy._blas import axpy, gemm
 
 
 def views(rng, dtype):
@@ -48,7 +48,9 @@ def test_gemm_uses_numpys_blas_in_wheels():
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
     if blas["name"] != "scipy-openblas":
         pytest.skip(f"NumPy was built with {blas['name']}: gemm uses NumPy's products")
-    assert set(_blas._ROUTINES) == {np.dtype(np.float32), np.dtype(np.float64)}
+    assert set(_blas._ROUTINES) == {
+        (name, np.dtype(dtype)) for name in ("gemm", "axpy") for dtype in (np.float32, np.float64)
+    }
 
 
 def test_gemm_falls_back_to_numpy(monkeypatch):
@@ -65,3 +67,16 @@ def test_layouts_blas_cannot_take_use_numpy():
     np.testing.assert_allclose(gemm(strided, B, np.zeros((3, 5)), 1.0, 0.0), strided @ B)
     mixed = rng.standard_normal((3, 4)).astype(np.float32)
     np.testing.assert_allclose(gemm(mixed, B, np.zeros((3, 5)), 1.0, 0.0), mixed @ B, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_axpy_adds_in_place(dtype):
+    rng = np.random.default_rng(4)
+    x, start = rng.standard_normal((2, 6, 5)).astype(dtype)
+    y = start.copy()
+    assert axpy(-0.3, x, y) is y
+    np.testing.assert_allclose(y, start - 0.3 * x, rtol=1e-6)
+    # Views BLAS cannot take in one pass (not contiguous, another dtype) use NumPy.
+    y = start.copy()
+    axpy(2.0, x[:, ::-1].astype(np.float64), y[:, ::-1])
+    np.testing.assert_allclose(y, start + 2.0 * x, rtol=1e-6)
