@@ -126,11 +126,10 @@ def speed(args, X):
     )
     for name, value in seconds.items():
         print(f"  {name:<17} {value:6.2f} s per epoch")
-    print(f"  speed-up over BernoulliRBM: "
-          f"{seconds['BernoulliRBM'] / seconds['RestrictedBM']:.2f}x (PCD-1), "
-          f"{seconds['BernoulliRBM'] / seconds['RestrictedBM CD-1']:.2f}x (CD-1); "
-          f"RestrictedBM / GEMM "
-          f"bound: {seconds['RestrictedBM'] / seconds['GEMM alone']:.2f}x")  # fmt: skip
+    peer, gemm = seconds["BernoulliRBM"], seconds["GEMM alone"]
+    pcd, cd = seconds["RestrictedBM"], seconds["RestrictedBM CD-1"]
+    print(f"  speed-up over BernoulliRBM: {peer / pcd:.2f}x (PCD-1), {peer / cd:.2f}x (CD-1); "
+          f"RestrictedBM / GEMM bound: {pcd / gemm:.2f}x (PCD-1), {cd / gemm:.2f}x (CD-1)")
 
 
 def quality(args, X, X_test):
