@@ -148,10 +148,12 @@ def test_exact_gradient_matches_finite_differences():
             assert (up - down) / (2 * eps) == pytest.approx(grad[index], abs=1e-7)
 
 
-def cd_gradient(source, X, k, n_repeats, seed):
-    """The library's CD-k steps of (W, b, c) at learning rate 1, no momentum, over many chains."""
-    model = clone(source).set_params(method="cd", k=k, momentum=0.0, alpha=0.0, max_iter=0)
-    model.fit(X)  # initialises the buffers' shapes and the generator
+def cd_gradient(source, X, k, n_repeats, seed, method="cd", n_chains=None):
+    """The library's CD-k (or PCD-k) steps of (W, b, c) at learning rate 1, no momentum."""
+    model = clone(source).set_params(
+        method=method, k=k, n_chains=n_chains, momentum=0.0, alpha=0.0, max_iter=0
+    )
+    model.fit(X)  # initialises the buffers' shapes, the persistent chains and the generator
     for name in ("components_", "intercept_visible_", "intercept_hidden_"):
         setattr(model, name, getattr(source, name).copy())
     names = ("components_", "intercept_visible_", "intercept_hidden_")
@@ -216,6 +218,18 @@ def test_update_is_the_velocity_form_of_the_practical_guide(momentum, alpha, l1)
         np.testing.assert_allclose(param, before + direction, atol=1e-12)
         if momentum:
             np.testing.assert_allclose(new_velocity, direction, atol=1e-12)
+
+
+def test_pcd_with_more_chains_than_rows_weights_both_phases_as_means():
+    # 20000 persistent chains against 4000 data rows: each phase must be averaged over
+    # its own count. After 30 Gibbs steps the chains sample the model, so the step is
+    # the exact gradient within Monte Carlo error (as for CD-30 above).
+    model = random_model(5, 3, scale=1.0)
+    X = (np.random.default_rng(1).random((8, 5)) < 0.4).astype(float)
+    exact = exact_gradient(model, X)
+    steps = cd_gradient(model, X, 30, n_repeats=500, seed=0, method="pcd", n_chains=20000)
+    for step, gradient in zip(steps, exact, strict=True):
+        assert np.abs(step - gradient).max() < 0.015
 
 
 # ----------------------------------------------------------------- sampling
