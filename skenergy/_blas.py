@@ -8,17 +8,18 @@ that reads both arrays and writes one; here the product accumulates into ``theta
 itself, and a momentum update ``velocity = momentum * velocity + A @ B`` is one call.
 On an RBM's step (501 x 200 x 785, float32, 2 cores) that saves 0.2 ms of 0.75.
 
-The routine is CBLAS ``?gemm`` from the OpenBLAS that NumPy's wheels carry, found
-through threadpoolctl (a dependency of scikit-learn) and called with ``ctypes``,
-which releases the GIL for the call. It must be NumPy's library, not SciPy's
-(``scipy.linalg.cython_blas``): pip wheels of the two each carry their own
-OpenBLAS, and when products alternate between them, the idle threads of one pool
-spin against the other (measured on 2 cores: 12 ms instead of 0.35 ms for a
-100 x 785 x 501 product). Where NumPy's BLAS is another library (MKL, Accelerate,
-a system OpenBLAS), :func:`gemm` computes the same result with NumPy.
+The routines are CBLAS ``?gemm`` and ``?axpy`` from the OpenBLAS that NumPy's
+wheels carry, called with ``ctypes``, which releases the GIL for the call. It must
+be NumPy's library, not SciPy's (``scipy.linalg.cython_blas``): pip wheels of the
+two each carry their own OpenBLAS, and when products alternate between them, the
+idle threads of one pool spin against the other (measured on 2 cores: 12 ms
+instead of 0.35 ms for a 100 x 785 x 501 product). Where NumPy's BLAS is another
+library (MKL, Accelerate, a system OpenBLAS), the same results come from NumPy.
 """
 
 import ctypes
+import functools
+import glob
 import os
 from ctypes import c_double, c_float, c_int, c_int64, c_void_p
 
@@ -32,17 +33,13 @@ _REALS = {np.dtype(np.float32): ("s", c_float), np.dtype(np.float64): ("d", c_do
 
 
 def _numpy_blas_library():
-    """The path of the BLAS library that NumPy loaded, if threadpoolctl finds one."""
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:  # pragma: no cover - scikit-learn requires it
-        return None
-    numpy_dir = os.path.dirname(os.path.realpath(np.__file__))
-    for library in threadpool_info():
-        path = os.path.realpath(library.get("filepath", ""))
-        # Wheels keep it in numpy.libs (Linux), numpy/.dylibs (macOS) or numpy.libs (Windows).
-        if library.get("user_api") == "blas" and path.startswith(numpy_dir):
-            return path
+    """The path of the OpenBLAS that NumPy's wheels carry, or None for other builds."""
+    root = os.path.dirname(os.path.realpath(np.__file__))
+    # Wheels keep it in numpy.libs (Linux, Windows) or numpy/.dylibs (macOS).
+    for folder in (root + ".libs", os.path.join(root, ".dylibs")):
+        found = sorted(glob.glob(os.path.join(folder, "*scipy_openblas*")))
+        if found:
+            return found[0]
     return None
 
 
@@ -58,8 +55,13 @@ def _argument_types(integer):
     return types
 
 
-def _load_routines():
-    """``{(name, dtype): ctypes function}`` for gemm and axpy; empty if they cannot be used."""
+@functools.cache
+def _routines():
+    """``{(name, dtype): ctypes function}`` for gemm and axpy; empty if they cannot be used.
+
+    Loaded on first use: the library is the one NumPy has already loaded, so the
+    calls share its thread pool and its threadpoolctl limits.
+    """
     path = _numpy_blas_library()
     if path is None:
         return {}
@@ -79,8 +81,6 @@ def _load_routines():
             return routines
     return {}  # pragma: no cover - not one of the builds above
 
-
-_ROUTINES = _load_routines()
 
 
 def _row_major(X):
@@ -105,7 +105,7 @@ def gemm(A, B, C, alpha=1.0, beta=0.0):
     alpha, beta : float
         With ``beta=0`` C is only written, never read (it may hold NaN).
     """
-    function = _ROUTINES.get(("gemm", C.dtype))
+    function = _routines().get(("gemm", C.dtype))
     layout_a, layout_b, layout_c = _row_major(A), _row_major(B), _row_major(C)
     if (
         function is None
@@ -130,7 +130,7 @@ def axpy(alpha, x, y):
     x and y are C-contiguous arrays of one shape and dtype (NumPy needs two passes
     and a temporary, or a scratch array).
     """
-    function = _ROUTINES.get(("axpy", y.dtype))
+    function = _routines().get(("axpy", y.dtype))
     if (
         function is None
         or x.dtype != y.dtype

@@ -1,5 +1,8 @@
+import os
+
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info
 
 from skenergy import _blas
 from skenergy._blas import axpy, gemm
@@ -48,13 +51,16 @@ def test_gemm_uses_numpys_blas_in_wheels():
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
     if blas["name"] != "scipy-openblas":
         pytest.skip(f"NumPy was built with {blas['name']}: gemm uses NumPy's products")
-    assert set(_blas._ROUTINES) == {
+    # The library opened is the one NumPy loaded (one thread pool, one set of limits).
+    loaded = {os.path.realpath(lib["filepath"]) for lib in threadpool_info()}
+    assert os.path.realpath(_blas._numpy_blas_library()) in loaded
+    assert set(_blas._routines()) == {
         (name, np.dtype(dtype)) for name in ("gemm", "axpy") for dtype in (np.float32, np.float64)
     }
 
 
 def test_gemm_falls_back_to_numpy(monkeypatch):
-    monkeypatch.setattr(_blas, "_ROUTINES", {})
+    monkeypatch.setattr(_blas, "_routines", dict)
     rng = np.random.default_rng(2)
     A, B, C = rng.standard_normal((3, 4)), rng.standard_normal((4, 5)), np.ones((3, 5))
     np.testing.assert_allclose(gemm(A, B, C, 2.0, 0.5), 2 * A @ B + 0.5)
