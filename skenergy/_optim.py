@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from ._blas import axpy
+from ._blas import axpby, axpy
 
 #: Epochs over which momentum rises from 0.5 to its final value.
 MOMENTUM_WARMUP_EPOCHS = 5
@@ -46,7 +46,7 @@ def learning_rate_at(step, n_steps, learning_rate, schedule):
     return learning_rate
 
 
-def momentum_step(param, velocity, step, momentum, decay=0.0, l1=0.0, penalised=..., nesterov=None):
+def momentum_step(param, velocity, step, momentum, decay=0.0, l1=0.0, nesterov=False):
     """One velocity-form update of ``param``, in place.
 
     Parameters
@@ -54,57 +54,41 @@ def momentum_step(param, velocity, step, momentum, decay=0.0, l1=0.0, penalised=
     param, velocity : ndarray
         Updated in place.
     step : ndarray
-        ``learning_rate * gradient`` (the ascent direction). Used as scratch space
-        and overwritten when ``decay`` is set, so that no temporary is allocated.
+        ``learning_rate * gradient`` (the ascent direction). The penalties are
+        subtracted from it in place.
     momentum : float
-        With 0 the velocity is not read, and not written unless ``decay`` is set
-        (one pass over the weights instead of three).
+        With 0 the velocity is neither read nor written.
     decay : float
         ``learning_rate * l2``: the L2 weight decay of this step.
     l1 : float
         ``learning_rate * l1``: the L1 shrinkage of this step.
-    penalised : index, default=...
-        The part of ``param`` that ``decay`` and ``l1`` apply to: the weights of a
-        matrix that also holds biases, which are never penalised.
-    nesterov : ndarray or None, default=None
-        A scratch array of ``param``'s shape asks for Nesterov's momentum, in the
-        form of Sutskever et al. (2013): after ``velocity = momentum * velocity +
-        step`` the parameter moves by ``momentum * velocity + step``, a look-ahead
-        along the velocity.
+    nesterov : bool, default=False
+        Nesterov's momentum in the form of Sutskever et al. (2013): after
+        ``velocity = momentum * velocity + step`` the parameter moves by
+        ``momentum * velocity + step``, a look-ahead along the velocity.
+
+    Every line is one BLAS pass over the arrays (:mod:`skenergy._blas`): four at
+    most, with no temporaries, where NumPy needed six and a scratch array.
     """
-    if nesterov is not None and momentum:
-        add_penalties(step, param, decay, l1, penalised, scratch=nesterov)
-        velocity *= momentum
-        velocity += step
-        param += np.multiply(velocity, momentum, out=nesterov)
-        param += step
-        return param
-    if momentum:
-        velocity *= momentum
-        velocity += step
-        direction, scratch = velocity, step
-    else:
-        direction, scratch = step, velocity
-    add_penalties(direction, param, decay, l1, penalised, scratch)
-    param += direction
-    return param
+    add_penalties(step, param, decay, l1)
+    if not momentum:
+        return axpy(1.0, step, param)
+    axpby(1.0, step, momentum, velocity)
+    if not nesterov:
+        return axpy(1.0, velocity, param)
+    axpy(momentum, velocity, param)
+    return axpy(1.0, step, param)
 
 
-def add_penalties(direction, param, decay=0.0, l1=0.0, penalised=..., scratch=None):
-    """Subtract ``decay * param + l1 * sign(param)`` from ``direction`` on ``penalised``.
+def add_penalties(direction, param, decay=0.0, l1=0.0):
+    """Subtract ``decay * param + l1 * sign(param)`` from ``direction``, in place.
 
-    On whole C-contiguous arrays the decay is one BLAS ``axpy`` pass; on a part of
-    them, ``scratch`` (``param``'s shape, overwritten) receives the decay term, so
-    that nothing is allocated.
+    The decay is one BLAS ``axpy`` pass.
     """
-    if decay and penalised is Ellipsis and direction.flags.c_contiguous:
+    if decay:
         axpy(-decay, param, direction)
-    elif decay:
-        weights = param[penalised]
-        np.multiply(weights, decay, out=scratch[penalised])
-        direction[penalised] -= scratch[penalised]
     if l1:
-        direction[penalised] -= l1 * np.sign(param[penalised])
+        direction -= l1 * np.sign(param)
     return direction
 
 

@@ -284,7 +284,6 @@ class _BaseMLP(BaseEstimator):
         network = _Network(
             self.coefs_, self.intercepts_, self.activation, self.dropout, batch, X.dtype
         )
-        scratch = [np.empty_like(p) for p in (*self.coefs_, *self.intercepts_)]
         n_batches = -(-X.shape[0] // batch)
         best, no_change, converged = None, 0, False
         with interruptible(type(self).__name__) as interrupt:
@@ -292,7 +291,7 @@ class _BaseMLP(BaseEstimator):
                 start = time.perf_counter()
                 with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked
                     loss = self._epoch(
-                        X, Y, sample_weight, network, scratch, batch, rng,
+                        X, Y, sample_weight, network, batch, rng,
                         (epoch, n_epochs, n_batches), interrupt,
                     )  # fmt: skip
                 self.n_iter_ += 1
@@ -328,7 +327,7 @@ class _BaseMLP(BaseEstimator):
         seconds = time.perf_counter() - start
         print(f"Iteration {self.n_iter_}, loss = {loss:.8f}{tail}, time = {seconds:.2f}s")
 
-    def _epoch(self, X, Y, sample_weight, network, scratch, batch, rng, progress, interrupt):
+    def _epoch(self, X, Y, sample_weight, network, batch, rng, progress, interrupt):
         epoch, n_epochs, n_batches = progress
         order = rng.permutation(X.shape[0])
         total, weight_sum = 0.0, float(sample_weight.sum())
@@ -357,7 +356,7 @@ class _BaseMLP(BaseEstimator):
                     param, self._velocities[k], grad, self.momentum,
                     decay=lr * self.alpha if penalised else 0.0,
                     l1=lr * self.l1 if penalised else 0.0,
-                    nesterov=scratch[k] if self.nesterov else None,
+                    nesterov=self.nesterov,
                 )  # fmt: skip
             self.t_ += 1
             if interrupt.requested:  # Ctrl-C: stop after this minibatch

@@ -5,7 +5,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 from skenergy import _blas
-from skenergy._blas import axpy, gemm
+from skenergy._blas import axpby, axpy, gemm
 
 
 def views(rng, dtype):
@@ -55,7 +55,9 @@ def test_gemm_uses_numpys_blas_in_wheels():
     loaded = {os.path.realpath(lib["filepath"]) for lib in threadpool_info()}
     assert os.path.realpath(_blas._numpy_blas_library()) in loaded
     assert set(_blas._routines()) == {
-        (name, np.dtype(dtype)) for name in ("gemm", "axpy") for dtype in (np.float32, np.float64)
+        (name, np.dtype(dtype))
+        for name in ("gemm", "axpy", "axpby")
+        for dtype in (np.float32, np.float64)
     }
 
 
@@ -78,11 +80,32 @@ def test_layouts_blas_cannot_take_use_numpy():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_axpy_adds_in_place(dtype):
     rng = np.random.default_rng(4)
-    x, start = rng.standard_normal((2, 6, 5)).astype(dtype)
+    x, start = rng.standard_normal((2, 100, 100)).astype(dtype)  # large enough for BLAS
     y = start.copy()
     assert axpy(-0.3, x, y) is y
-    np.testing.assert_allclose(y, start - 0.3 * x, rtol=1e-6)
+    np.testing.assert_allclose(y, start - 0.3 * x, atol=1e-5)
     # Views BLAS cannot take in one pass (not contiguous, another dtype) use NumPy.
     y = start.copy()
     axpy(2.0, x[:, ::-1].astype(np.float64), y[:, ::-1])
-    np.testing.assert_allclose(y, start + 2.0 * x, rtol=1e-6)
+    np.testing.assert_allclose(y, start + 2.0 * x, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_axpby_scales_and_adds_in_place(dtype):
+    rng = np.random.default_rng(5)
+    x, start = rng.standard_normal((2, 100, 100)).astype(dtype)
+    y = start.copy()
+    assert axpby(0.5, x, 0.9, y) is y
+    np.testing.assert_allclose(y, 0.5 * x + 0.9 * start, atol=1e-5)
+    y = np.asfortranarray(start)  # not C-contiguous: NumPy
+    axpby(0.5, x, 0.9, y)
+    np.testing.assert_allclose(y, 0.5 * x + 0.9 * start, atol=1e-5)
+
+
+def test_small_vectors_take_numpys_path(monkeypatch):
+    def refuse(*args):
+        raise AssertionError("BLAS called for a small array")
+
+    monkeypatch.setattr(_blas, "_routines", lambda: {("axpy", np.dtype(float)): refuse})
+    y = np.ones(10)
+    np.testing.assert_allclose(axpy(2.0, np.ones(10), y), 3.0)

@@ -51,5 +51,5 @@ def test_nesterov_step_is_the_look_ahead_form():
     expected_v = m * v + d
     expected_w = w + m * expected_v + d
     param, velocity, step = w.copy(), v.copy(), lr * g
-    momentum_step(param, velocity, step, m, decay=lr * l2, nesterov=np.empty(5))
+    momentum_step(param, velocity, step, m, decay=lr * l2, nesterov=True)
     assert np.allclose(velocity, expected_v) and np.allclose(param, expected_w)
