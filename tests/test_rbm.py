@@ -251,6 +251,32 @@ def test_block_gibbs_sampler_has_the_model_distribution_as_stationary_distributi
     assert stats.chisquare(counts, n_chains * q / q.sum()).pvalue < 1e-6
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_training_chains_started_in_the_model_distribution_stay_in_it(dtype):
+    # The training loop's own sampler (states by column, coarse 16-bit uniforms):
+    # persistent hidden states drawn from the exact marginal p(h), then down, up,
+    # down. A correct sampler keeps h ~ p(h) and gives v ~ p(v) at every step.
+    model = random_model(4, 3, scale=1.0, seed=3, dtype=dtype)
+    V, H = states(4), states(3)
+    W, b, c = model._parameters(np.float64)
+    log_joint = (V @ b)[:, None] + (H @ c)[None, :] + V @ W.T @ H.T
+    p_v = np.exp(logsumexp(log_joint, axis=1) - logsumexp(log_joint))
+    p_h = np.exp(logsumexp(log_joint, axis=0) - logsumexp(log_joint))
+    n = 40000
+    rng = np.random.default_rng(4)
+    model.set_params(method="pcd", n_chains=n, k=2)
+    model.h_samples_ = H[rng.choice(8, size=n, p=p_h)].astype(dtype)
+    trainer = _Trainer(model, 1)
+    visible = trainer._negative_chain(trainer.chains[:, :n], trainer.visible[:, :n], rng)
+    v_codes = (2 ** np.arange(4)[::-1]) @ visible[:4]
+    h_codes = (2 ** np.arange(3)[::-1]) @ trainer.chains[:3]
+    for codes, p, S in ((v_codes, p_v, V), (h_codes, p_h, H)):
+        counts = np.bincount(codes.astype(int), minlength=len(S))
+        assert stats.chisquare(counts, n * p).pvalue > 1e-3
+        q = p * np.exp(0.15 * S[:, 0])  # power: a slightly wrong target is rejected
+        assert stats.chisquare(counts, n * q / q.sum()).pvalue < 1e-6
+
+
 def test_sample_clamps_the_masked_units_and_fills_the_rest():
     X = make_bars_and_stripes(4)
     model = RestrictedBM(n_components=16, learning_rate=0.05, batch_size=30, max_iter=2000)
