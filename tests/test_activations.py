@@ -27,3 +27,12 @@ def test_softplus_and_log_logistic_are_finite_at_extremes():
     assert np.allclose(softplus(x), reference, rtol=1e-12, atol=0)
     assert softplus(x)[-1] == 1000.0
     assert np.allclose(log_logistic(x), log_expit(x))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softplus_matches_logaddexp_to_rounding_and_keeps_dtype(dtype):
+    x = np.random.default_rng(0).standard_normal(10000).astype(dtype) * 20
+    for mine, reference in ((softplus(x), np.logaddexp(0, x)), (log_logistic(x), log_expit(x))):
+        assert mine.dtype == dtype
+        np.testing.assert_allclose(mine, reference, rtol=4 * np.finfo(dtype).eps, atol=0)
+    assert softplus(np.array(3)) == pytest.approx(np.logaddexp(0, 3))  # integers too

@@ -15,6 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
+import skenergy.rbm
 from skenergy import RestrictedBM
 from skenergy.datasets import make_bars_and_stripes
 from skenergy.exceptions import AISWarning, DataRangeWarning
@@ -118,6 +119,25 @@ def test_ais_is_cached_and_does_not_touch_the_sampling_generator():
     assert np.array_equal(model.sample(3, n_steps=2), twin.sample(3, n_steps=2))
     model.partial_fit(np.zeros((2, 12)))
     assert model.log_partition() is not first  # cleared by partial_fit
+
+
+def test_ais_chains_stay_in_the_models_dtype(monkeypatch):
+    # NumPy 2 makes float64 scalar * float32 array a float64 array: an inverse
+    # temperature taken from the float64 schedule once turned every AIS state into
+    # float64, and each product cast the weights (twice the time on MNIST).
+    model = random_model(12, 25, scale=0.3, dtype=np.float32).set_params(
+        partition="ais", n_betas=50, n_runs=10
+    )
+    seen = []
+    original = skenergy.rbm._hidden_input
+
+    def recording(V, W, c):
+        seen.append(np.result_type(V, W))
+        return original(V, W, c)
+
+    monkeypatch.setattr(skenergy.rbm, "_hidden_input", recording)
+    model.log_partition()
+    assert seen and set(seen) == {np.dtype(np.float32)}
 
 
 def test_exact_refuses_a_model_too_large_to_enumerate():
