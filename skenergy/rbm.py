@@ -143,11 +143,11 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Intermediate distributions of AIS. Its cost is about
         ``2 * n_betas * n_runs * n_features * n_components`` multiply-adds plus
         ``2 * n_betas * n_runs * n_components`` softplus evaluations: for a 784 x 500
-        model with the defaults, about a minute on 2 cores (65 s measured), paid once
+        model with the defaults, about half a minute on 2 cores (33 s measured), paid once
         per fitted model (the estimate is cached until the next ``fit`` or
         ``partial_fit``). On binarised MNIST, with the default training, two seeds
         agreed within 0.6 nats and forward and reverse AIS bracketed the test
-        log-likelihood within 0.6 nats (see :meth:`log_partition_bounds`).
+        log-likelihood within 0.8 nats (see :meth:`log_partition_bounds`).
 
     n_runs : int, default=100
         Independent AIS chains; the standard error of ``log Z`` shrinks as
@@ -751,7 +751,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         This is what ``GridSearchCV`` maximises by default: a true likelihood, so
         candidates with different ``n_components`` compare fairly (unlike
         BernoulliRBM's pseudo-likelihood). Beyond exact enumeration each fitted
-        candidate pays one AIS estimate (about a minute for 784 x 500 units).
+        candidate pays one AIS estimate (about half a minute for 784 x 500 units).
 
         Parameters
         ----------
