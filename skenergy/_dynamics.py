@@ -73,15 +73,18 @@ class _Active:
         if self.clamp is not None:
             self.clamp = self.clamp[:, keep]
 
-    def sweep(self, W, b, order, new_state, track=True):
+    def sweep(self, W, b, order, new_state=None, track=True, flips=None):
         """Visit the units in ``order`` once, in blocks; returns the rows changed.
 
         ``new_state(position, h, s)`` gives the next states of the unit at that
-        position in ``order`` from its fields h and states s over all rows. A
-        block's fields come from one product at its start; a unit's field then
-        adds what the block's earlier units changed, ``W[i, earlier] @ delta``,
-        so each unit sees every update before it, as sequential updates must.
-        With ``track=False`` nothing is compared and None is returned.
+        position in ``order`` from its fields h and states s over all rows; or
+        ``flips(h, s)`` says in which rows a spin unit flips, which spares the
+        passes that rebuild the states of the rows that keep them (most rows near
+        a fixed point). A block's fields come from one product at its start; a
+        unit's field then adds what the block's earlier units changed,
+        ``W[i, earlier] @ delta``, so each unit sees every update before it, as
+        sequential updates must. With ``track=False`` nothing is compared and
+        None is returned.
         """
         states = self.states
         before = states.copy() if track else None
@@ -100,15 +103,34 @@ class _Active:
                     h = h + within[j, :j] @ delta[:j] if j else h
                 elif moved:  # sparse changes (settling): only the units that moved
                     h = h + within[j, moved] @ delta[moved]
-                old = states[i]
-                new = new_state(start + j, h, old)
-                if self.clamp is not None:
-                    new = np.where(self.clamp[i], old, new)
-                np.subtract(new, old, out=delta[j])
-                states[i] = new
-                if delta[j].any():
+                if flips is None:
+                    changed = self._replace(i, new_state(start + j, h, states[i]), delta[j])
+                else:
+                    changed = self._flip(i, flips(h, states[i]), delta[j])
+                if changed:
                     moved.append(j)
         return (states != before).any(axis=0) if track else None
+
+    def _replace(self, i, new, delta):
+        """Unit i takes the states ``new`` (except where clamped); True if any changed."""
+        old = self.states[i]
+        if self.clamp is not None:
+            new = np.where(self.clamp[i], old, new)
+        np.subtract(new, old, out=delta)
+        old[...] = new
+        return delta.any()
+
+    def _flip(self, i, mask, delta):
+        """Spin unit i flips in the rows of ``mask`` (except where clamped); True if any did."""
+        if self.clamp is not None:
+            mask &= ~self.clamp[i]
+        if not mask.any():
+            return False  # delta stays zero
+        s = self.states[i]
+        np.multiply(s, mask, out=delta)
+        delta *= -2.0
+        s += delta
+        return True
 
 
 def _free_units(clamp, n_units):
@@ -118,9 +140,10 @@ def _free_units(clamp, n_units):
     return np.flatnonzero(~clamp.all(axis=0)) if clamp.ndim == 2 else np.flatnonzero(~clamp)
 
 
-def _follow_field(position, h, s):
-    """Deterministic dynamics: the sign of the field, or the same state at zero field."""
-    return np.where(h == 0, s, np.copysign(1.0, h))
+def _opposed_by_field(h, s):
+    """Deterministic spin dynamics flip a unit where its field opposes its state
+    (a zero field keeps it): the sign of the field, in the passes that matter."""
+    return np.multiply(h, s) < 0
 
 
 def run_async(S, W, b, max_steps, rng, clamp=None):
@@ -135,7 +158,7 @@ def run_async(S, W, b, max_steps, rng, clamp=None):
     for _ in range(max_steps):
         if not active.index.size:
             break
-        changed = active.sweep(W, b, rng.permutation(free), _follow_field)
+        changed = active.sweep(W, b, rng.permutation(free), flips=_opposed_by_field)
         n_steps[active.index] += 1
         converged[active.index[~changed]] = True
         active.drop(S, ~changed)
@@ -160,7 +183,7 @@ def run_sync(S, W, b, max_steps, clamp=None):
             break
         H = current @ W
         H += b
-        new = _follow_field(None, H, current)
+        new = np.where(_opposed_by_field(H, current), -current, current)
         if fixed is not None:
             np.copyto(new, current, where=fixed[index])
         n_steps[index] += 1

@@ -38,6 +38,17 @@ def overlap_at_load(rule, load, n_units=400, seeds=(0, 1, 2), **params):
 # ----------------------------------------------------------------- capacity
 
 
+@pytest.mark.parametrize("update", ["async", "sync"])
+def test_a_unit_with_zero_field_keeps_its_state(update):
+    # Unit 0 of the probe (-1, 1, 1) has field 1 - 1 = 0: it keeps -1 (a rule
+    # "sign, ties to +1" would turn it on); unit 1, with field -1, turns off.
+    memory = HopfieldMemory(update=update, random_state=0).fit(np.ones((1, 3)) * [1, -1, 1])
+    memory.weights_ = np.array([[0.0, 1.0, -1.0], [1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]])
+    result = memory.recall(np.array([[-1.0, 1.0, 1.0]]))
+    assert np.array_equal(result.states, [[-1.0, -1.0, 1.0]])
+    assert result.converged.all()
+
+
 def test_hebbian_capacity_follows_amit_gutfreund_sompolinsky():
     # Recall from 10% flipped bits is near-perfect well below the capacity 0.138
     # and collapses above it: the retrieval state disappears, probes fall into
