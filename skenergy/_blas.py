@@ -83,7 +83,6 @@ def _routines():
     return {}  # pragma: no cover - not one of the builds above
 
 
-
 def _row_major(X):
     """``(transpose flag, leading dimension)`` of X for row-major CBLAS, or None."""
     if X.strides[1] == X.itemsize and X.strides[0] >= X.itemsize * max(1, X.shape[1]):

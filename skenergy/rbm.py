@@ -1097,29 +1097,10 @@ class _Trainer:
         V, T = self.visible[:, : n_neg + n_pos], self.hidden[:, : n_neg + n_pos]
         batch = Z[rows].toarray() if sp.issparse(Z) else np.take(Z, rows, axis=0)
         V[:n_visible, n_neg:] = batch.T
-        chains = self.chains[:, :n_neg]
-        if self.persistent:
-            self._negative_chain(chains, V[:, :n_neg], rng)
-            self._hidden_tanh(V, T)  # both phases in one product
-            self._sample_hidden(T[:, :n_neg], chains, rng)
-        else:
-            self._hidden_tanh(V[:, n_neg:], T[:, n_neg:])
-            self._sample_hidden(T[:, n_neg:], chains, rng)
-            self._negative_chain(chains, V[:, :n_neg], rng)
-            self._hidden_tanh(V[:, :n_neg], T[:, :n_neg])
+        self._both_phases(V, T, n_neg, rng)
         if rbm.sparsity_target is not None:
             mean_h_pos = 0.5 + 0.5 * T[:n_hidden, n_neg:].mean(axis=1)
-        # The halving of theta and the scale 0.25 lr / n_pos of the product turn
-        # (1 + t) into the data's columns of one product that is the step of every
-        # parameter, and -(1 + t) n_pos / n_neg into the chains'; the always-on
-        # unit's row holds t = 1.
-        T[n_hidden] = 1.0
-        T[:, n_neg:] += 1.0
-        if n_neg == n_pos:
-            np.subtract(-1.0, T[:, :n_neg], out=T[:, :n_neg])
-        else:
-            T[:, :n_neg] += 1.0
-            T[:, :n_neg] *= -n_pos / n_neg
+        self._weigh_columns(T, n_neg, n_pos)
         decay, l1 = lr * rbm.alpha, 0.5 * lr * rbm.l1
         # The product accumulates into the velocity (momentum * velocity + step),
         # or straight into theta when nothing else moves it.
@@ -1131,15 +1112,50 @@ class _Trainer:
             target, beta = theta, 1.0
         gemm(T, V.T, target, alpha=0.25 * lr / n_pos, beta=beta)
         if rbm.sparsity_target is not None:
-            rbm._mean_activation *= 0.9
-            rbm._mean_activation += 0.1 * mean_h_pos
-            excess = 0.5 * lr * rbm.sparsity_cost * (rbm._mean_activation - rbm.sparsity_target)
-            target[:n_hidden, n_visible] -= excess.astype(target.dtype)
-            v_mean = V[:n_visible, n_neg:].mean(axis=1)
-            target[self.weights] -= np.outer(excess, v_mean).astype(target.dtype)
+            self._push_towards_sparsity(target, mean_h_pos, V[:n_visible, n_neg:], lr)
         if target is not theta:
             self._penalise(target, decay, l1)
             theta += target
+
+    def _both_phases(self, V, T, n_neg, rng):
+        """Hidden tanh of the data (columns ``n_neg:`` of V) and of the negative chains
+        (the first ``n_neg``), whose visible states the chains' Gibbs steps fill in."""
+        chains = self.chains[:, :n_neg]
+        if self.persistent:
+            self._negative_chain(chains, V[:, :n_neg], rng)
+            self._hidden_tanh(V, T)  # both phases in one product
+            self._sample_hidden(T[:, :n_neg], chains, rng)
+        else:  # CD starts its chains from the data's hidden states
+            self._hidden_tanh(V[:, n_neg:], T[:, n_neg:])
+            self._sample_hidden(T[:, n_neg:], chains, rng)
+            self._negative_chain(chains, V[:, :n_neg], rng)
+            self._hidden_tanh(V[:, :n_neg], T[:, :n_neg])
+
+    def _weigh_columns(self, T, n_neg, n_pos):
+        """Turn the tanh columns into the hidden factors of the step's product.
+
+        With theta halved and the product scaled by ``0.25 lr / n_pos``, ``1 + t``
+        for the data's columns and ``-(1 + t) n_pos / n_neg`` for the chains' make
+        one product the step of every parameter; the always-on unit's row holds
+        ``t = 1``.
+        """
+        T[self.rbm.n_components] = 1.0
+        T[:, n_neg:] += 1.0
+        if n_neg == n_pos:
+            np.subtract(-1.0, T[:, :n_neg], out=T[:, :n_neg])
+        else:
+            T[:, :n_neg] += 1.0
+            T[:, :n_neg] *= -n_pos / n_neg
+
+    def _push_towards_sparsity(self, target, mean_h_pos, v_data, lr):
+        """The sparsity penalty of the practical guide (section 11), on the hidden
+        biases and the weights, from a decaying mean of the hidden activities."""
+        rbm, n_visible = self.rbm, v_data.shape[0]
+        rbm._mean_activation *= 0.9
+        rbm._mean_activation += 0.1 * mean_h_pos
+        excess = 0.5 * lr * rbm.sparsity_cost * (rbm._mean_activation - rbm.sparsity_target)
+        target[: rbm.n_components, n_visible] -= excess.astype(target.dtype)
+        target[self.weights] -= np.outer(excess, v_data.mean(axis=1)).astype(target.dtype)
 
     def _penalise(self, target, decay, l1):
         """``target -= decay W + l1 sign(W)`` on the weights; biases are never penalised.
