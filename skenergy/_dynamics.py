@@ -77,13 +77,14 @@ class _Active:
         """Visit the units in ``order`` once, in blocks; returns the rows changed.
 
         ``new_state(position, h, s)`` gives the next states of the unit at that
-        position in ``order`` from its fields h and states s over all rows; or
-        ``flips(h, s)`` says in which rows a spin unit flips, which spares the
-        passes that rebuild the states of the rows that keep them (most rows near
-        a fixed point). A block's fields come from one product at its start; a
-        unit's field then adds what the block's earlier units changed,
-        ``W[i, earlier] @ delta``, so each unit sees every update before it, as
-        sequential updates must. With ``track=False`` nothing is compared and
+        position in ``order`` from its fields h and states s over all rows (for
+        sampling, where nearly every unit changes in some row: each counts as
+        moved, unchecked); or ``flips(h, s)`` says in which rows a spin unit
+        flips, which spares the passes that rebuild the states of the rows that
+        keep them (most rows near a fixed point). A block's fields come from one
+        product at its start; a unit's field then adds what the block's earlier
+        units changed, ``W[i, earlier] @ delta``, so each unit sees every update
+        before it, as sequential updates must. With ``track=False`` nothing is compared and
         None is returned.
         """
         states = self.states
@@ -104,21 +105,19 @@ class _Active:
                 elif moved:  # sparse changes (settling): only the units that moved
                     h = h + within[j, moved] @ delta[moved]
                 if flips is None:
-                    changed = self._replace(i, new_state(start + j, h, states[i]), delta[j])
-                else:
-                    changed = self._flip(i, flips(h, states[i]), delta[j])
-                if changed:
+                    self._replace(i, new_state(start + j, h, states[i]), delta[j])
+                    moved.append(j)
+                elif self._flip(i, flips(h, states[i]), delta[j]):
                     moved.append(j)
         return (states != before).any(axis=0) if track else None
 
     def _replace(self, i, new, delta):
-        """Unit i takes the states ``new`` (except where clamped); True if any changed."""
+        """Unit i takes the states ``new`` (except where clamped); delta, the change."""
         old = self.states[i]
         if self.clamp is not None:
             new = np.where(self.clamp[i], old, new)
         np.subtract(new, old, out=delta)
         old[...] = new
-        return delta.any()
 
     def _flip(self, i, mask, delta):
         """Spin unit i flips in the rows of ``mask`` (except where clamped); True if any did."""
