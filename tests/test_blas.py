@@ -109,3 +109,34 @@ def test_small_vectors_take_numpys_path(monkeypatch):
     monkeypatch.setattr(_blas, "_routines", lambda: {("axpy", np.dtype(float)): refuse})
     y = np.ones(10)
     np.testing.assert_allclose(axpy(2.0, np.ones(10), y), 3.0)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 3 epochs
+def test_training_without_numpys_blas_gives_the_same_models(monkeypatch):
+    # NumPy built on MKL or Accelerate has no OpenBLAS to call: every update then
+    # runs through NumPy, and must give the same models (float64: to rounding).
+    from sklearn.datasets import load_digits
+
+    from skenergy import BackpropMLPClassifier, RestrictedBM
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:200] / 16, y[:200]
+    models = {
+        "rbm": lambda: RestrictedBM(n_components=16, max_iter=3, random_state=0),
+        "rbm-cd-no-momentum": lambda: RestrictedBM(
+            n_components=16, method="cd", momentum=0.0, alpha=0.0, max_iter=3, random_state=0
+        ),
+        "mlp": lambda: BackpropMLPClassifier(hidden_layer_sizes=(32,), max_iter=3, random_state=0),
+    }
+    with_blas = {name: make().fit(X, y) for name, make in models.items()}
+    monkeypatch.setattr(_blas, "_routines", dict)
+    for name, make in models.items():
+        without = make().fit(X, y)
+        reference = with_blas[name]
+        for attribute in ("components_", "intercept_hidden_", "coefs_"):
+            if hasattr(reference, attribute):
+                expected, got = getattr(reference, attribute), getattr(without, attribute)
+                if not isinstance(expected, list):  # the MLP's coefs_ are a list of layers
+                    expected, got = [expected], [got]
+                for e, g in zip(expected, got, strict=True):
+                    np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-12)
