@@ -300,8 +300,9 @@ def test_transform_is_the_exact_hidden_posterior_row_by_row():
     assert np.allclose(machine.transform(V[:3]), machine.transform(V)[:3])
 
 
-def test_complete_returns_the_most_probable_values():
-    machine = random_machine(5, 2, scale=1.5, seed=11)
+@pytest.mark.parametrize("connections", ["full", "restricted"])  # restricted: layer blocks
+def test_complete_returns_the_most_probable_values(connections):
+    machine = random_machine(5, 2, connections, scale=1.5, seed=11)
     S, p = enumerated(machine)
     X = np.array([[1.0, 0.0, np.nan, np.nan, 1.0]])
     completed = machine.complete(X, n_steps=2000, random_state=0)
