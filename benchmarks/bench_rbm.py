@@ -2,7 +2,8 @@
 
 Speed: the same work (PCD-1, no momentum, no weight decay, constant learning rate,
 as many persistent chains as rows per minibatch; and skenergy's CD-1 at the same
-settings, which BernoulliRBM does not offer) timed alternately after a warm-up;
+settings, which BernoulliRBM does not offer; and skenergy's defaults, with momentum
+and weight decay, for reference) timed alternately after a warm-up;
 the script prints the median seconds per epoch of each (a fit of ``--speed-epochs``
 epochs, fixed costs included, divided by the epochs), their ratio, and the time of
 the matrix products alone (the GEMM bound of one epoch).
@@ -79,11 +80,22 @@ def median_epoch_seconds(X, n_hidden, batch_size, epochs, repeats):
     def ours_cd():
         return ours("cd")
 
+    def ours_defaults():  # what users run: momentum 0.9 after a warm-up, weight cost 1e-4
+        model = RestrictedBM(
+            n_components=n_hidden, batch_size=batch_size, max_iter=epochs, random_state=0
+        )
+        start = time.perf_counter()
+        model.fit(X)
+        return (time.perf_counter() - start) / epochs
+
     def gemm():
         return gemm_epoch(X, n_hidden, batch_size)
 
-    runs = {"BernoulliRBM": [], "RestrictedBM": [], "RestrictedBM CD-1": [], "GEMM alone": []}
-    functions = (peer, ours, ours_cd, gemm)
+    runs = {
+        "BernoulliRBM": [], "RestrictedBM": [], "RestrictedBM CD-1": [],
+        "RestrictedBM defaults": [], "GEMM alone": [],
+    }  # fmt: skip
+    functions = (peer, ours, ours_cd, ours_defaults, gemm)
     for fn in functions:  # warm-up
         fn()
     for _ in range(repeats):
@@ -125,7 +137,7 @@ def speed(args, X):
         X, args.n_components, args.batch_size, args.speed_epochs, args.repeats
     )
     for name, value in seconds.items():
-        print(f"  {name:<17} {value:6.2f} s per epoch")
+        print(f"  {name:<21} {value:6.2f} s per epoch")
     peer, gemm = seconds["BernoulliRBM"], seconds["GEMM alone"]
     pcd, cd = seconds["RestrictedBM"], seconds["RestrictedBM CD-1"]
     print(f"  speed-up over BernoulliRBM: {peer / pcd:.2f}x (PCD-1), {peer / cd:.2f}x (CD-1); "
