@@ -6,10 +6,10 @@ Parameters are updated in the velocity form of the practical guide to RBMs
     velocity <- momentum * velocity + learning_rate * (gradient - l2 * w - l1 * sign(w))
     w        <- w + velocity
 
-Weight decay applies to weights only, never to biases.  Everything runs on NumPy
-in place: calling SciPy's BLAS in the same loop as NumPy's makes the two OpenBLAS
-thread pools spin against each other (measured: a 100 x 500 x 784 float32 product
-went from 0.34 ms to 12 ms on 2 cores when alternated with ``scipy.linalg.blas``).
+Weight decay applies to weights only, never to biases (callers pass the
+weights alone). Updates run in place as single passes of the BLAS that NumPy
+itself uses (:mod:`skenergy._blas`), never SciPy's: alternating the two OpenBLAS
+copies makes their thread pools spin against each other.
 """
 
 import signal
