@@ -1,6 +1,6 @@
 """Warnings that skenergy's estimators emit, to filter or to catch."""
 
-__all__ = ["AISWarning", "DataRangeWarning"]
+__all__ = ["AISWarning", "DataRangeWarning", "TrainingFailedWarning"]
 
 
 class DataRangeWarning(UserWarning):
@@ -33,5 +33,26 @@ class AISWarning(UserWarning):
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("error", AISWarning)
     ...     issubclass(AISWarning, UserWarning)
+    True
+    """
+
+
+class TrainingFailedWarning(UserWarning):
+    """Training ended with predictions that do not depend on the inputs.
+
+    Emitted by the backpropagation networks when a relu layer ends with every
+    unit off on the training data, most often because the inputs were not scaled.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sklearn.datasets import load_digits
+    >>> from skenergy import BackpropMLPClassifier
+    >>> from skenergy.exceptions import TrainingFailedWarning
+    >>> X, y = load_digits(return_X_y=True)  # pixels in 0-16, not scaled
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = BackpropMLPClassifier(max_iter=5, random_state=0).fit(X, y)
+    >>> any(w.category is TrainingFailedWarning for w in caught)
     True
     """

@@ -29,6 +29,7 @@ from ._activations import ACTIVATIONS, logistic
 from ._optim import interruptible, learning_rate_at, momentum_step
 from ._sampling import make_generator
 from ._validation import check_fitted_rows, restored_on_error
+from .exceptions import TrainingFailedWarning
 from .rbm import RestrictedBM
 
 
@@ -71,6 +72,10 @@ LOSSES = {
     "logistic": _logistic_cross_entropy,
     "squared": _squared_error,
 }
+
+
+#: Training rows on which a fit checks that no relu layer is entirely off.
+_DEAD_CHECK_ROWS = 1000
 
 
 class _Network:
@@ -326,6 +331,33 @@ class _BaseMLP(BaseEstimator):
         if validation is not None and best is not None and not incremental:
             self.coefs_[:], self.intercepts_[:] = best[1]  # the best epoch on held-out data
         self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else np.inf
+        if not incremental:
+            self._warn_if_a_layer_is_dead(X)
+
+    def _warn_if_a_layer_is_dead(self, X):
+        """Say so when a relu layer ends with every unit off on the training rows.
+
+        The output is then a constant: the network learned nothing from its
+        inputs. Unscaled inputs (pixels in 0-16 or 0-255) do this in the first
+        steps, by pushing every first-layer unit below zero for good.
+        """
+        if self.activation != "relu":
+            return
+        A = X[:_DEAD_CHECK_ROWS]
+        hidden = zip(self.coefs_[:-1], self.intercepts_[:-1], strict=True)
+        for layer, (W, b) in enumerate(hidden):
+            A = np.maximum(A @ W + b, 0)
+            if not A.any():
+                warnings.warn(
+                    f"{type(self).__name__}: every unit of hidden layer {layer + 1} is "
+                    "off (relu output 0) on the training data, so the predictions do not "
+                    "depend on the inputs: the network learned nothing. Scale the inputs "
+                    "(StandardScaler, or MinMaxScaler for pixels), or lower learning_rate "
+                    f"(now {self._rate()}).",
+                    TrainingFailedWarning,
+                    stacklevel=4,
+                )
+                return
 
     def _report(self, loss, validation_loss, start):
         tail = "" if validation_loss is None else f", validation loss = {validation_loss:.6f}"

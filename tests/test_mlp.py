@@ -9,6 +9,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from skenergy import BackpropMLPClassifier, BackpropMLPRegressor, RestrictedBM
+from skenergy.exceptions import TrainingFailedWarning
 from skenergy.mlp import LOSSES, _Network
 
 
@@ -323,3 +324,25 @@ def test_a_failing_call_leaves_the_fitted_model_as_it_was():
     with pytest.raises(ValueError, match="not seen at the first fit"):
         model.partial_fit(X, y + 10)
     assert all(np.array_equal(a, b) for a, b in zip(saved[0], model.coefs_, strict=True))
+
+
+def test_a_network_that_learns_nothing_says_so():
+    # Digits in 0-16 with the SGD defaults: the first steps kill every relu unit and
+    # the output biases are left predicting the class frequencies.
+    X, y = load_digits(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.warns(TrainingFailedWarning, match="Scale the inputs"):
+            BackpropMLPClassifier(max_iter=20, random_state=0).fit(X, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", TrainingFailedWarning)
+            BackpropMLPClassifier(max_iter=20, random_state=0).fit(X / 16, y)
+            # Random labels: nothing to learn, but the network fits them: no warning.
+            rng = np.random.default_rng(0)
+            BackpropMLPClassifier(max_iter=50, random_state=0).fit(
+                rng.random((300, 20)), rng.integers(0, 3, 300)
+            )
+            # Strong weight decay shrinks a network towards a constant: its choice.
+            BackpropMLPRegressor(alpha=10.0, max_iter=20, random_state=0).fit(X / 16, y / 9)
+        with pytest.warns(TrainingFailedWarning, match="hidden layer 1"):  # the regressor too
+            BackpropMLPRegressor(learning_rate=0.1, max_iter=5, random_state=0).fit(X, y / 9)
