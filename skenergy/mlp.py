@@ -280,6 +280,8 @@ class _BaseMLP(BaseEstimator):
 
     #: The learning rate that ``learning_rate=None`` stands for.
     _default_learning_rate = 0.1
+    #: Appended to the divergence error: regression targets have a scale too.
+    _scale_targets_hint = ""
 
     def _rate(self):
         return self._default_learning_rate if self.learning_rate is None else self.learning_rate
@@ -402,7 +404,8 @@ class _BaseMLP(BaseEstimator):
         if not all(np.isfinite(W).all() for W in self.coefs_):
             raise ValueError(
                 f"Training diverged: the weights became NaN or infinite with "
-                f"learning_rate={self._rate()}. Lower the learning rate, or scale the inputs."
+                f"learning_rate={self._rate()}. Lower the learning rate, or scale the "
+                f"inputs{self._scale_targets_hint}."
             )
         penalty = sum(
             0.5 * self.alpha * float(np.vdot(W, W)) + self.l1 * float(np.abs(W).sum())
@@ -766,6 +769,9 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
 
 class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
     _default_learning_rate = 0.01
+    _scale_targets_hint = (
+        " and the targets (TransformedTargetRegressor(regressor, transformer=StandardScaler()))"
+    )
 
     __doc__ = (
         """Multilayer perceptron regressor trained by backpropagation.
