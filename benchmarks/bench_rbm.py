@@ -24,6 +24,7 @@ MNIST scaled to [0, 1]) against logistic regression on the raw pixels.
 import argparse
 import time
 import warnings
+from functools import partial
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -58,48 +59,33 @@ def gemm_epoch(X, n_hidden, batch_size):
 
 
 def median_epoch_seconds(X, n_hidden, batch_size, epochs, repeats):
-    def peer():
-        model = BernoulliRBM(
-            n_components=n_hidden, learning_rate=0.01, batch_size=batch_size, n_iter=epochs,
-            random_state=0,
-        )  # fmt: skip
-        start = time.perf_counter()
-        model.fit(X)
-        return (time.perf_counter() - start) / epochs
-
-    def ours(method="pcd"):
-        model = RestrictedBM(
-            n_components=n_hidden, method=method, learning_rate=0.01, batch_size=batch_size,
-            max_iter=epochs, momentum=0.0, alpha=0.0, learning_rate_schedule="constant",
-            random_state=0,
-        )  # fmt: skip
-        start = time.perf_counter()
-        model.fit(X)
-        return (time.perf_counter() - start) / epochs
-
-    def ours_cd():
-        return ours("cd")
-
-    def ours_defaults():  # what users run: momentum 0.9 after a warm-up, weight cost 1e-4
-        model = RestrictedBM(
-            n_components=n_hidden, batch_size=batch_size, max_iter=epochs, random_state=0
-        )
-        start = time.perf_counter()
-        model.fit(X)
-        return (time.perf_counter() - start) / epochs
-
-    def gemm():
-        return gemm_epoch(X, n_hidden, batch_size)
-
-    runs = {
-        "BernoulliRBM": [], "RestrictedBM": [], "RestrictedBM CD-1": [],
-        "RestrictedBM defaults": [], "GEMM alone": [],
+    shared = {"n_components": n_hidden, "batch_size": batch_size, "random_state": 0}
+    # BernoulliRBM's settings: no momentum, no weight decay, a constant learning rate.
+    equal = {
+        "learning_rate": 0.01, "max_iter": epochs, "momentum": 0.0, "alpha": 0.0,
+        "learning_rate_schedule": "constant", **shared,
     }  # fmt: skip
-    functions = (peer, ours, ours_cd, ours_defaults, gemm)
-    for fn in functions:  # warm-up
+    models = {
+        "BernoulliRBM": lambda: BernoulliRBM(learning_rate=0.01, n_iter=epochs, **shared),
+        "RestrictedBM": lambda: RestrictedBM(method="pcd", **equal),
+        "RestrictedBM CD-1": lambda: RestrictedBM(method="cd", **equal),
+        # What users run: momentum 0.9 after a warm-up, weight cost 1e-4.
+        "RestrictedBM defaults": lambda: RestrictedBM(max_iter=epochs, **shared),
+    }
+
+    def seconds_per_epoch(make):
+        model = make()
+        start = time.perf_counter()
+        model.fit(X)
+        return (time.perf_counter() - start) / epochs
+
+    functions = {name: partial(seconds_per_epoch, make) for name, make in models.items()}
+    functions["GEMM alone"] = partial(gemm_epoch, X, n_hidden, batch_size)
+    runs = {name: [] for name in functions}
+    for fn in functions.values():  # warm-up
         fn()
     for _ in range(repeats):
-        for name, fn in zip(runs, functions, strict=True):
+        for name, fn in functions.items():
             runs[name].append(fn())
     return {name: float(np.median(times)) for name, times in runs.items()}
 

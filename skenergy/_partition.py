@@ -133,7 +133,9 @@ def annealed_importance_sampling(
     -------
     LogPartition
     """
-    path = betas[::-1] if reverse else betas
+    # Python floats: a float64 scalar would turn a model's float32 states into
+    # float64 (NumPy 2 promotion), and every product would cast the weights.
+    path = np.asarray(betas, dtype=float)[::-1 if reverse else 1].tolist()
     log_w = 0.0
     for step, (beta_from, beta_to) in enumerate(zip(path[:-1], path[1:], strict=True)):
         log_w += log_ratio(state, beta_from, beta_to)

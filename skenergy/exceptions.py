@@ -40,8 +40,9 @@ class AISWarning(UserWarning):
 class TrainingFailedWarning(UserWarning):
     """Training ended with predictions that do not depend on the inputs.
 
-    Emitted by the backpropagation networks when a relu layer ends with every
-    unit off on the training data, most often because the inputs were not scaled.
+    Emitted by the backpropagation networks when a hidden layer ends with every
+    unit at 0 on the training data: relu units pushed off for good, most often
+    because the inputs were not scaled.
 
     Examples
     --------

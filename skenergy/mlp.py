@@ -74,7 +74,7 @@ LOSSES = {
 }
 
 
-#: Training rows on which a fit checks that no relu layer is entirely off.
+#: Training rows on which a fit checks that no hidden layer is entirely off.
 _DEAD_CHECK_ROWS = 1000
 
 
@@ -337,25 +337,25 @@ class _BaseMLP(BaseEstimator):
             self._warn_if_a_layer_is_dead(X)
 
     def _warn_if_a_layer_is_dead(self, X):
-        """Say so when a relu layer ends with every unit off on the training rows.
+        """Say so when a hidden layer ends with every unit at 0 on the training rows.
 
         The output is then a constant: the network learned nothing from its
-        inputs. Unscaled inputs (pixels in 0-16 or 0-255) do this in the first
-        steps, by pushing every first-layer unit below zero for good.
+        inputs. Unscaled inputs (pixels in 0-16 or 0-255) do this to relu layers in
+        the first steps, by pushing every unit below zero for good.
         """
-        if self.activation != "relu":
-            return
-        A = X[:_DEAD_CHECK_ROWS]
-        hidden = zip(self.coefs_[:-1], self.intercepts_[:-1], strict=True)
-        for layer, (W, b) in enumerate(hidden):
-            A = np.maximum(A @ W + b, 0)
+        rows = X[:_DEAD_CHECK_ROWS]
+        network = _Network(
+            self.coefs_, self.intercepts_, self.activation, 0.0, len(rows), X.dtype
+        )
+        network.forward(rows)
+        for layer, A in enumerate(network.A):
             if not A.any():
                 warnings.warn(
                     f"{type(self).__name__}: every unit of hidden layer {layer + 1} is "
-                    "off (relu output 0) on the training data, so the predictions do not "
-                    "depend on the inputs: the network learned nothing. Scale the inputs "
-                    "(StandardScaler, or MinMaxScaler for pixels), or lower learning_rate "
-                    f"(now {self._rate()}).",
+                    f"off ({self.activation} output 0) on the training data, so the "
+                    "predictions do not depend on the inputs: the network learned nothing. "
+                    "Scale the inputs (StandardScaler, or MinMaxScaler for pixels), or lower "
+                    f"learning_rate (now {self._rate()}).",
                     TrainingFailedWarning,
                     stacklevel=4,
                 )

@@ -874,7 +874,6 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
         def transition(state, beta, rng):
             v, pre = state
-            beta = float(beta)  # a Python float keeps float32 arrays in float32
             h = sample_bernoulli(logistic((beta * pre).astype(W.dtype)), rng)
             mean = beta * (h @ W)
             mean += b if gaussian else (1 - beta) * base + beta * b

@@ -21,6 +21,8 @@ from skenergy.datasets import make_bars_and_stripes
 from skenergy.exceptions import AISWarning, DataRangeWarning
 from skenergy.rbm import _Trainer
 
+PARAMETERS = ("components_", "intercept_visible_", "intercept_hidden_")
+
 
 def states(n):
     return np.array(list(itertools.product([0.0, 1.0], repeat=n)))
@@ -168,21 +170,27 @@ def test_exact_gradient_matches_finite_differences():
             assert (up - down) / (2 * eps) == pytest.approx(grad[index], abs=1e-7)
 
 
+def one_update(source, X, lr=1.0, momentum=0.0, velocities=None, seed=7, **params):
+    """A model with source's parameters (and ``velocities``) after one step on all of X."""
+    model = clone(source).set_params(**{"method": "cd", **params, "max_iter": 0})
+    model.fit(X)  # the buffers' shapes, the persistent chains, the generator
+    for name, param in zip(PARAMETERS, source._parameters(), strict=True):
+        setattr(model, name, param.copy())
+    if velocities is not None:
+        model._velocities = tuple(v.copy() for v in velocities)
+    trainer = _Trainer(model, len(X))
+    trainer.update(X, np.arange(len(X)), lr, momentum, np.random.default_rng(seed))
+    trainer.publish()
+    return model
+
+
 def cd_gradient(source, X, k, n_repeats, seed, method="cd", n_chains=None):
     """The library's CD-k (or PCD-k) steps of (W, b, c) at learning rate 1, no momentum."""
-    model = clone(source).set_params(
-        method=method, k=k, n_chains=n_chains, momentum=0.0, alpha=0.0, max_iter=0
-    )
-    model.fit(X)  # initialises the buffers' shapes, the persistent chains and the generator
-    for name in ("components_", "intercept_visible_", "intercept_hidden_"):
-        setattr(model, name, getattr(source, name).copy())
-    names = ("components_", "intercept_visible_", "intercept_hidden_")
-    before = [getattr(model, name).copy() for name in names]
     data = np.repeat(X, n_repeats, axis=0)
-    trainer = _Trainer(model, len(data))
-    trainer.update(data, np.arange(len(data)), 1.0, 0.0, np.random.default_rng(seed))
-    trainer.publish()
-    return [getattr(model, name) - start for name, start in zip(names, before, strict=True)]
+    model = one_update(
+        source, data, seed=seed, method=method, k=k, n_chains=n_chains, momentum=0.0, alpha=0.0
+    )
+    return [a - b for a, b in zip(model._parameters(), source._parameters(), strict=True)]
 
 
 def test_cd_k_approaches_the_exact_gradient_as_k_grows():
@@ -201,18 +209,6 @@ def test_cd_k_approaches_the_exact_gradient_as_k_grows():
     assert errors[1] > 5 * errors[30]
 
 
-def one_update(source, X, lr, momentum, velocities, **params):
-    """The parameters and velocities after one CD-1 step on X from source's parameters."""
-    model = clone(source).set_params(method="cd", max_iter=0, **params).fit(X)
-    for name in ("components_", "intercept_visible_", "intercept_hidden_"):
-        setattr(model, name, getattr(source, name).copy())
-    model._velocities = tuple(v.copy() for v in velocities)
-    trainer = _Trainer(model, len(X))
-    trainer.update(X, np.arange(len(X)), lr, momentum, np.random.default_rng(7))
-    trainer.publish()
-    return (model.components_, model.intercept_visible_, model.intercept_hidden_), model._velocities
-
-
 @pytest.mark.parametrize(
     "momentum, alpha, l1", [(0.0, 0.1, 0.0), (0.0, 0.0, 0.05), (0.7, 0.0, 0.0), (0.7, 0.1, 0.05)]
 )
@@ -226,9 +222,10 @@ def test_update_is_the_velocity_form_of_the_practical_guide(momentum, alpha, l1)
     velocities = tuple(0.1 * rng.standard_normal(p.shape) for p in source._parameters())
     lr = 0.2
     start = source._parameters(np.float64)
-    bare, _ = one_update(source, X, lr, 0.0, velocities, alpha=0.0, l1=0.0)
+    bare = one_update(source, X, lr, 0.0, velocities, alpha=0.0, l1=0.0)._parameters()
     steps = [after - before for after, before in zip(bare, start, strict=True)]
-    params, new_velocities = one_update(source, X, lr, momentum, velocities, alpha=alpha, l1=l1)
+    model = one_update(source, X, lr, momentum, velocities, alpha=alpha, l1=l1)
+    params, new_velocities = model._parameters(), model._velocities
     W = start[0]
     penalties = (lr * (alpha * W + l1 * np.sign(W)), 0.0, 0.0)
     for param, before, step, velocity, new_velocity, penalty in zip(
