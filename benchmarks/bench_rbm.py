@@ -126,8 +126,10 @@ def speed(args, X):
         print(f"  {name:<21} {value:6.2f} s per epoch")
     peer, gemm = seconds["BernoulliRBM"], seconds["GEMM alone"]
     pcd, cd = seconds["RestrictedBM"], seconds["RestrictedBM CD-1"]
-    print(f"  speed-up over BernoulliRBM: {peer / pcd:.2f}x (PCD-1), {peer / cd:.2f}x (CD-1); "
-          f"RestrictedBM / GEMM bound: {pcd / gemm:.2f}x (PCD-1), {cd / gemm:.2f}x (CD-1)")
+    print(
+        f"  speed-up over BernoulliRBM: {peer / pcd:.2f}x (PCD-1), {peer / cd:.2f}x (CD-1); "
+        f"RestrictedBM / GEMM bound: {pcd / gemm:.2f}x (PCD-1), {cd / gemm:.2f}x (CD-1)"
+    )
 
 
 def quality(args, X, X_test):

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
+from ._units import UNITS
+
 #: Largest layer ``"auto"`` enumerates exactly (2**20 states, a second or two).
 MAX_AUTO_EXACT_UNITS = 20
 #: Largest layer anyone may enumerate (2**26 states: minutes, not hours).
@@ -67,13 +69,6 @@ class LogPartition:
             object.__setattr__(self, "upper", self.log_z)
 
 
-def binary_states(n_units, start, stop, dtype=np.float64):
-    """Rows ``start .. stop - 1`` of the table of all ``2**n_units`` binary states."""
-    codes = np.arange(start, stop, dtype=np.int64)[:, None]
-    bits = (codes >> np.arange(n_units, dtype=np.int64)) & 1
-    return bits.astype(dtype)
-
-
 def check_enumerable(n_units, what):
     """Raise a ValueError when ``2**n_units`` states are too many to enumerate."""
     if n_units > MAX_EXACT_UNITS:
@@ -84,15 +79,17 @@ def check_enumerable(n_units, what):
         )
 
 
-def exact_log_partition(log_unnormalised, n_units, dtype=np.float64, chunk=1 << 14):
-    """``log sum_s exp(log_unnormalised(s))`` over all binary states of ``n_units``.
+def exact_log_partition(log_unnormalised, n_units, units=None, dtype=np.float64, chunk=1 << 14):
+    """``log sum_s exp(log_unnormalised(s))`` over all states of a layer of ``n_units``.
 
-    ``log_unnormalised`` maps a ``(n_states, n_units)`` array of 0/1 states to their
-    log weights. States are visited in chunks, so memory stays bounded.
+    ``units`` (a unit type of :mod:`skenergy._units`; binary by default) lists the
+    states; ``log_unnormalised`` maps a ``(n_states, n_units)`` array of them to
+    their log weights. States are visited in chunks, so memory stays bounded.
     """
-    n_states = 1 << n_units
+    units = UNITS["bernoulli"] if units is None else units
+    n_states = units.n_states(n_units)
     parts = [
-        logsumexp(log_unnormalised(binary_states(n_units, lo, min(lo + chunk, n_states), dtype)))
+        logsumexp(log_unnormalised(units.states(n_units, lo, min(lo + chunk, n_states), dtype)))
         for lo in range(0, n_states, chunk)
     ]
     return LogPartition(log_z=float(logsumexp(parts)))
@@ -135,7 +132,7 @@ def annealed_importance_sampling(
     """
     # Python floats: a float64 scalar would turn a model's float32 states into
     # float64 (NumPy 2 promotion), and every product would cast the weights.
-    path = np.asarray(betas, dtype=float)[::-1 if reverse else 1].tolist()
+    path = np.asarray(betas, dtype=float)[:: -1 if reverse else 1].tolist()
     log_w = 0.0
     for step, (beta_from, beta_to) in enumerate(zip(path[:-1], path[1:], strict=True)):
         log_w += log_ratio(state, beta_from, beta_to)

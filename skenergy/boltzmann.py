@@ -23,10 +23,10 @@ from ._partition import (
     MAX_AUTO_EXACT_UNITS,
     MAX_EXACT_UNITS,
     annealed_importance_sampling,
-    binary_states,
     check_enumerable,
 )
 from ._sampling import ais_betas, geometric_temperatures, make_generator
+from ._units import binary_states
 from ._validation import (
     check_binary,
     check_fitted_rows,

@@ -344,9 +344,7 @@ class _BaseMLP(BaseEstimator):
         the first steps, by pushing every unit below zero for good.
         """
         rows = X[:_DEAD_CHECK_ROWS]
-        network = _Network(
-            self.coefs_, self.intercepts_, self.activation, 0.0, len(rows), X.dtype
-        )
+        network = _Network(self.coefs_, self.intercepts_, self.activation, 0.0, len(rows), X.dtype)
         network.forward(rows)
         for layer, A in enumerate(network.A):
             if not A.any():

@@ -15,29 +15,25 @@ from sklearn.base import (
 )
 from sklearn.utils import gen_even_slices
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._activations import log_logistic, logistic, softplus
 from ._blas import gemm
+from ._layered import Layers
 from ._optim import add_penalties, interruptible, learning_rate_at, momentum_at
 from ._partition import (
     MAX_AUTO_EXACT_UNITS,
-    annealed_importance_sampling,
     check_enumerable,
-    exact_log_partition,
 )
 from ._sampling import (
     ais_betas,
     make_generator,
-    sample_bernoulli,
     sample_bernoulli_tanh,
     sample_gaussian,
 )
+from ._units import UNITS
 from ._validation import as_dense, check_mask_shape, check_unit_interval, restored_on_error
 from .exceptions import AISWarning
 
-_LOG_2PI = np.log(2 * np.pi)
 #: Rows of training (and held-out) data on which the learning curves are measured.
 _MONITOR_ROWS = 500
 #: Visible base rates are clipped into [eps, 1 - eps] before taking log-odds.
@@ -496,12 +492,6 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             return (score, self._parameters(self.components_.dtype)), 0, False
         return best, no_change + 1, no_change + 1 >= self.n_iter_no_change
 
-    def _sample_visible(self, h, out, rng):
-        mean = _visible_mean(h, self.components_, self.intercept_visible_, self.visible, out=out)
-        if self.visible == "bernoulli":
-            return sample_bernoulli(mean, rng, out=out)
-        return sample_gaussian(mean, rng, out=out)
-
     def _check_finite(self):
         if not all(np.isfinite(p).all() for p in self._parameters()):
             raise ValueError(
@@ -537,7 +527,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             Feature values in [0, 1], in X's float dtype.
         """
         Z = self._validate_input(X)
-        return _hidden_probabilities(Z, self.components_, self.intercept_hidden_)
+        return self._layers().mean(1, [Z, None])
 
     def inverse_transform(self, H):
         """Expected visible values given hidden states or probabilities.
@@ -558,8 +548,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             raise ValueError(
                 f"H must have shape (n_samples, {self.components_.shape[0]}), got {H.shape}."
             )
-        mean = _visible_mean(H, self.components_, self.intercept_visible_, self.visible)
-        return self._to_data_units(mean)
+        return self._to_data_units(self._layers().mean(0, [None, H]))
 
     def reconstruct(self, X):
         """Mean-field reconstruction ``E[v | h = P(h | X)]``: one deterministic up-down pass.
@@ -677,31 +666,28 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """Visible states drawn from the persistent chains' hidden states (cycled)."""
         rows = np.arange(n_samples) % self.h_samples_.shape[0]
         Z = np.empty((n_samples, self.n_features_in_), dtype=self.components_.dtype)
-        return self._sample_visible(self.h_samples_[rows], Z, rng)
+        return self._layers().sample_layer(0, [None, self.h_samples_[rows]], rng, out=Z)
 
     def _fresh_visible(self, n_samples, rng):
-        """Independent visible states from the base rates (Bernoulli) or N(b, I) (Gaussian)."""
-        if self.visible == "gaussian":
-            centre = self.intercept_visible_
-        else:
-            centre = logistic(self._visible_base.astype(self.components_.dtype))
+        """Independent visible states of the base model: the visible base rates
+        (Bernoulli) or N(b, I) (Gaussian), without hidden units."""
+        units = UNITS[self.visible]
+        centre = units.mean(self._base_bias().astype(self.components_.dtype))
         centre = np.repeat(centre[None, :], n_samples, axis=0)
-        if self.visible == "gaussian":
-            return sample_gaussian(centre, rng, out=centre)
-        return sample_bernoulli(centre, rng, out=centre)
+        return units.sample(centre, rng, out=centre)
+
+    def _base_bias(self):
+        """Visible biases of the base model that AIS starts from (W = 0, c = 0)."""
+        return self.intercept_visible_ if self.visible == "gaussian" else self._visible_base
 
     def _run_chains(self, Z, n_steps, rng, clamp=None, mean=False):
-        W, b, c = self._parameters()
-        clamped_values = Z[clamp] if clamp is not None else None
-        for step in range(n_steps):
-            h = sample_bernoulli(_hidden_probabilities(Z, W, c), rng)
-            if mean and step == n_steps - 1:
-                Z = _visible_mean(h, W, b, self.visible)
-            else:
-                self._sample_visible(h, Z, rng)
-            if clamp is not None:
-                Z[clamp] = clamped_values
-        return Z
+        return self._layers().gibbs(Z, n_steps, rng, clamp=clamp, mean_last=mean)
+
+    def _layers(self, dtype=None):
+        """The model as a stack of two unit layers (a view of its parameters, or
+        copies in ``dtype``)."""
+        W, b, c = self._parameters(dtype)
+        return Layers([UNITS[self.visible], UNITS["bernoulli"]], [b, c], [W])
 
     def _generator(self, random_state):
         return self._rng if random_state is None else make_generator(random_state)
@@ -721,10 +707,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         -------
         F : ndarray of shape (n_samples,)
         """
-        return _free_energy(
-            self._validate_input(X), self.components_, self.intercept_visible_,
-            self.intercept_hidden_, self.visible,
-        )  # fmt: skip
+        return self._layers().free_energy(self._validate_input(X))
 
     def score_samples(self, X):
         """Log-likelihood ``log p(x)`` of each row, in nats.
@@ -827,8 +810,8 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         cache = self.__dict__.setdefault("_log_partition_cache", {})
         if key not in cache:
             if method == "exact":
-                W, b, c = self._parameters(np.float64)
-                cache[key] = _exact_log_partition(W, b, c, self.visible)
+                layers = self._layers(np.float64)
+                cache[key] = layers.exact_log_partition(self._enumerated_layer())
             else:
                 cache[key] = self._ais_log_partition(np.random.default_rng(self._ais_seed))
                 _warn_if_unreliable(cache[key])
@@ -839,56 +822,24 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         if self.partition == "auto":
             return "exact" if n_units <= MAX_AUTO_EXACT_UNITS else "ais"
         if self.partition == "exact":
-            check_enumerable(n_units, _enumerated_layer_name(self.visible, *self.components_.shape))
+            name = "visible layer" if self._enumerated_layer() == 0 else "hidden layer"
+            check_enumerable(n_units, name)
         return self.partition
 
-    def _enumerated_layer_size(self):
+    def _enumerated_layer(self):
+        """The layer exact ``log Z`` enumerates: the smaller one, if it is binary."""
         n_hidden, n_visible = self.components_.shape
-        return min(n_hidden, n_visible) if self.visible == "bernoulli" else n_hidden
+        return 0 if self.visible == "bernoulli" and n_visible < n_hidden else 1
+
+    def _enumerated_layer_size(self):
+        return self.components_.shape[1 - self._enumerated_layer()]
 
     def _ais_log_partition(self, rng, start=None):
-        """AIS between the base-rate model (W = 0) and this model (Salakhutdinov & Murray
-        2008): forward from exact base samples, or reverse from ``start``, model samples."""
-        W, b, c = self._parameters()
-        base = self._visible_base.astype(W.dtype)
-        n_hidden, n_visible = W.shape
-        gaussian = self.visible == "gaussian"
-        # The base model has W = 0: N(b, I) or Bernoulli(logistic(base)) visible
-        # units, and uniform hidden units; _fresh_visible draws from it exactly.
-        v = self._fresh_visible(self.n_runs, rng) if start is None else start
-        if gaussian:
-            log_z_base = 0.5 * n_visible * _LOG_2PI + n_hidden * np.log(2)
-        else:
-            log_z_base = float(softplus(base.astype(np.float64)).sum()) + n_hidden * np.log(2)
-        bias_gap = (b - base).astype(np.float64)
-
-        def hidden_input(v):  # in float64: the log ratios are small differences
-            return _hidden_input(v, W, c).astype(np.float64)
-
-        def log_ratio(state, beta_from, beta_to):
-            v, pre = state
-            ratio = (softplus(beta_to * pre) - softplus(beta_from * pre)).sum(axis=1)
-            if not gaussian:
-                ratio += (beta_to - beta_from) * (v @ bias_gap)
-            return ratio
-
-        def transition(state, beta, rng):
-            v, pre = state
-            h = sample_bernoulli(logistic((beta * pre).astype(W.dtype)), rng)
-            mean = beta * (h @ W)
-            mean += b if gaussian else (1 - beta) * base + beta * b
-            v = (
-                sample_gaussian(mean, rng, out=mean)
-                if gaussian
-                else sample_bernoulli(logistic(mean, out=mean), rng, out=mean)
-            )
-            return v, hidden_input(v)
-
-        state = (v, hidden_input(v))
-        return annealed_importance_sampling(
-            state, log_z_base, log_ratio, transition, ais_betas(self.n_betas), rng,
-            reverse=start is not None,
-        )  # fmt: skip
+        """AIS between the base model (W = 0) and this model: forward from exact base
+        samples, or reverse from ``start``, model samples."""
+        return self._layers().ais(
+            self._base_bias(), self.n_runs, ais_betas(self.n_betas), rng, start=start
+        )
 
     def pseudo_log_likelihood(self, X, random_state=0):
         """Pseudo-log-likelihood of each row: ``n_features`` times ``log p(x_i | x_-i)``.
@@ -915,23 +866,8 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return self._pseudo_log_likelihood(Z, coords)
 
     def _pseudo_log_likelihood(self, Z, coords):
-        Z = as_dense(Z)
-        W, b, c = self._parameters(np.float64)
-        n_features = Z.shape[1]
-        rows = np.arange(Z.shape[0])
-        z_i = Z[rows, coords].astype(np.float64)
-        pre = _hidden_input(Z, W, c)
-        W_i = W[:, coords].T  # (n_samples, n_hidden)
-        if self.visible == "bernoulli":
-            delta = 1 - 2 * z_i  # flipping x_i to 1 - x_i
-            gap = -b[coords] * delta - softplus(pre + delta[:, None] * W_i).sum(1)
-            gap += softplus(pre).sum(1)
-            return n_features * log_logistic(gap)
-        rest = pre - z_i[:, None] * W_i  # hidden input from the other coordinates
-        centre = b[coords] + (W_i * logistic(pre)).sum(1)
-        log_q = _gaussian_log_conditional(z_i, rest, W_i, b[coords])
-        log_norm = _gaussian_log_normaliser(rest, W_i, b[coords], centre)
-        return n_features * (log_q - log_norm) - self._log_jacobian()
+        pll = self._layers(np.float64).pseudo_log_likelihood(Z, coords)
+        return pll - self._log_jacobian() if self.visible == "gaussian" else pll
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -963,82 +899,6 @@ def _warn_if_unreliable(estimate):
             AISWarning,
             stacklevel=3,
         )
-
-
-# --------------------------------------------------------------------- algebra
-
-
-def _hidden_input(V, W, c):
-    pre = safe_sparse_dot(V, W.T, dense_output=True)
-    pre += c
-    return pre
-
-
-def _hidden_probabilities(V, W, c, out=None):
-    """``P(h = 1 | v) = logistic(c + v W')``, optionally into ``out``."""
-    if out is None:
-        return logistic(_hidden_input(V, W, c), out=None)
-    np.matmul(V, W.T, out=out)
-    out += c
-    return logistic(out, out=out)
-
-
-def _visible_mean(H, W, b, visible, out=None):
-    """``E[v | h]``: ``logistic(b + h W)`` (Bernoulli) or ``b + h W`` (Gaussian)."""
-    out = np.matmul(H, W, out=out)
-    out += b
-    return logistic(out, out=out) if visible == "bernoulli" else out
-
-
-def _free_energy(V, W, b, c, visible):
-    fe = -softplus(_hidden_input(V, W, c)).sum(axis=1)
-    if visible == "bernoulli":
-        return fe - safe_sparse_dot(V, b)
-    return fe + 0.5 * ((as_dense(V) - b) ** 2).sum(axis=1)
-
-
-def _enumerated_layer_name(visible, n_hidden, n_visible):
-    if visible == "bernoulli" and n_visible < n_hidden:
-        return "visible layer"
-    return "hidden layer"
-
-
-def _exact_log_partition(W, b, c, visible):
-    """Exact ``log Z`` by summing over the states of one layer (float64)."""
-    n_hidden, n_visible = W.shape
-    if visible == "gaussian":
-        # Integrating v out: Z = (2 pi)^(D/2) sum_h exp(c'h + b'Wh + |Wh|^2 / 2).
-        def log_weight(h):
-            m = h @ W
-            return h @ c + m @ b + 0.5 * (m * m).sum(axis=1)
-
-        result = exact_log_partition(log_weight, n_hidden)
-        return type(result)(log_z=float(result.log_z + 0.5 * n_visible * _LOG_2PI))
-    if n_visible < n_hidden:
-        return exact_log_partition(lambda v: -_free_energy(v, W, b, c, visible), n_visible)
-    return exact_log_partition(lambda h: h @ c + softplus(h @ W + b).sum(axis=1), n_hidden)
-
-
-def _gaussian_log_conditional(t, rest, W_i, b_i):
-    """Unnormalised ``log p(z_i = t | z_-i)`` of a Gaussian-visible RBM."""
-    t = np.asarray(t, dtype=np.float64)
-    if t.ndim == 1:
-        return -0.5 * (t - b_i) ** 2 + softplus(rest + t[:, None] * W_i).sum(-1)
-    return -0.5 * (t - b_i[:, None]) ** 2 + softplus(
-        rest[:, None, :] + t[:, :, None] * W_i[:, None, :]
-    ).sum(-1)
-
-
-_HERMITE_NODES, _HERMITE_WEIGHTS = np.polynomial.hermite_e.hermegauss(40)
-
-
-def _gaussian_log_normaliser(rest, W_i, b_i, centre):
-    """``log integral p*(z_i = t | z_-i) dt`` by Gauss-Hermite quadrature around ``centre``."""
-    t = centre[:, None] + _HERMITE_NODES
-    log_q = _gaussian_log_conditional(t, rest, W_i, b_i)
-    terms = log_q + np.log(_HERMITE_WEIGHTS) + 0.5 * _HERMITE_NODES**2
-    top = terms.max(axis=1, keepdims=True)
-    return (top + np.log(np.exp(terms - top).sum(axis=1, keepdims=True))).ravel()
 
 
 class _Trainer:
@@ -1247,8 +1107,8 @@ class _Monitor:
     def record(self, rbm):
         """Append this epoch's values to the curves; return the early-stopping score."""
         train = as_dense(self.train)
-        W, b, c = rbm._parameters()
-        recon = _visible_mean(_hidden_probabilities(train, W, c), W, b, rbm.visible)
+        layers = rbm._layers()
+        recon = layers.mean(0, [None, layers.mean(1, [train, None])])
         rbm.reconstruction_error_curve_.append(float(((train - recon) ** 2).sum(1).mean()))
         rbm.pseudo_likelihood_curve_.append(
             float(rbm._pseudo_log_likelihood(train, self.coords).mean())
@@ -1257,10 +1117,7 @@ class _Monitor:
             return None
         score = float(rbm._pseudo_log_likelihood(self.held_out, self.held_out_coords).mean())
         rbm.validation_score_curve_.append(score)
-        gap = (
-            _free_energy(self.held_out, W, b, c, rbm.visible).mean()
-            - _free_energy(self.train, W, b, c, rbm.visible).mean()
-        )
+        gap = layers.free_energy(self.held_out).mean() - layers.free_energy(self.train).mean()
         rbm.free_energy_gap_curve_.append(float(gap))
         return score
 

@@ -10,7 +10,7 @@ from scipy.special import logsumexp
 import skenergy.boltzmann
 from skenergy import BoltzmannClassifier, BoltzmannMachine
 from skenergy._dynamics import GibbsChains
-from skenergy._partition import binary_states
+from skenergy._units import binary_states
 from skenergy.boltzmann import coupling_mask, energy
 from skenergy.datasets import make_bars_and_stripes
 

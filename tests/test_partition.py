@@ -5,17 +5,11 @@ from scipy.special import logsumexp
 from skenergy._partition import (
     LogPartition,
     annealed_importance_sampling,
-    binary_states,
     check_enumerable,
     exact_log_partition,
 )
 from skenergy._sampling import ais_betas, sample_bernoulli
-
-
-def test_binary_states_enumerates_every_state_once():
-    table = binary_states(5, 0, 32)
-    assert table.shape == (32, 5)
-    assert len({tuple(r) for r in table}) == 32
+from skenergy._units import binary_states
 
 
 def test_exact_log_partition_in_chunks_matches_direct_sum():

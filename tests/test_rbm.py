@@ -15,8 +15,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
-import skenergy.rbm
 from skenergy import RestrictedBM
+from skenergy._layered import Layers
 from skenergy.datasets import make_bars_and_stripes
 from skenergy.exceptions import AISWarning, DataRangeWarning
 from skenergy.rbm import _Trainer
@@ -131,13 +131,13 @@ def test_ais_chains_stay_in_the_models_dtype(monkeypatch):
         partition="ais", n_betas=50, n_runs=10
     )
     seen = []
-    original = skenergy.rbm._hidden_input
+    original = Layers.input
 
-    def recording(V, W, c):
-        seen.append(np.result_type(V, W))
-        return original(V, W, c)
+    def recording(self, layer, states, out=None):
+        seen.append(np.result_type(*(s for s in states if s is not None), self.weights[0]))
+        return original(self, layer, states, out)
 
-    monkeypatch.setattr(skenergy.rbm, "_hidden_input", recording)
+    monkeypatch.setattr(Layers, "input", recording)
     model.log_partition()
     assert seen and set(seen) == {np.dtype(np.float32)}
 

@@ -1,0 +1,283 @@
+"""Layered energy models: stacks of unit layers with weights between neighbours.
+
+A model of layers ``s_0`` (visible), ``s_1``, ... has the energy::
+
+    E(s) = sum_l E_own(s_l; b_l) - sum_l s_l' W_l s_{l+1}
+
+where ``weights[l]`` (shape ``(n_{l+1}, n_l)``, a row per unit of the upper
+layer, as ``components_`` of scikit-learn's RBM) joins layers ``l`` and ``l + 1``.
+There are no connections within a layer, so a layer is independent given its
+neighbours: the odd layers are sampled at once given the even ones and back
+(block Gibbs sampling), and the odd layers can be summed out analytically when
+the even ones are fixed. An RBM is the two-layer case, a deep Boltzmann machine
+the general one. What each unit type contributes (conditional means, samples,
+log partition of an input) comes from :mod:`skenergy._units`.
+
+States travel as lists of arrays, one ``(n_chains, n_l)`` array per layer, which
+the samplers update in place.
+"""
+
+import numpy as np
+from sklearn.utils.extmath import safe_sparse_dot
+
+from ._partition import annealed_importance_sampling, exact_log_partition
+from ._validation import as_dense
+
+
+class Layers:
+    """A stack of unit layers joined by weights, and the computations on it.
+
+    Parameters
+    ----------
+    units : list of unit types
+        One per layer, from :data:`skenergy._units.UNITS`.
+    biases : list of ndarray
+        ``b_l``, one per layer.
+    weights : list of ndarray
+        ``weights[l]`` of shape ``(n_{l+1}, n_l)``.
+
+    The arrays are used as they are (not copied): a view of an estimator's
+    parameters, built when needed.
+    """
+
+    def __init__(self, units, biases, weights):
+        if not (len(units) == len(biases) == len(weights) + 1):
+            raise ValueError("A layered model needs one bias per layer and weights between them.")
+        self.units, self.biases, self.weights = list(units), list(biases), list(weights)
+
+    @property
+    def n_layers(self):
+        return len(self.units)
+
+    @property
+    def dtype(self):
+        return self.weights[0].dtype
+
+    # ------------------------------------------------------------- conditionals
+
+    def field(self, layer, states, out=None):
+        """What the neighbouring layers send to ``layer``: ``s_{l-1} W' + s_{l+1} W``."""
+        parts = []
+        if layer > 0:
+            parts.append((states[layer - 1], self.weights[layer - 1].T))
+        if layer + 1 < self.n_layers:
+            parts.append((states[layer + 1], self.weights[layer]))
+        (first, W), rest = parts[0], parts[1:]
+        if out is None:
+            out = safe_sparse_dot(first, W, dense_output=True)
+        else:
+            np.matmul(first, W, out=out)
+        for other, W in rest:
+            out += other @ W
+        return out
+
+    def input(self, layer, states, out=None):
+        """``eta_l = b_l + field``: the input of each unit of ``layer``."""
+        eta = self.field(layer, states, out=out)
+        eta += self.biases[layer]
+        return eta
+
+    def mean(self, layer, states, out=None):
+        """``E[s_l | neighbours]``."""
+        eta = self.input(layer, states, out=out)
+        return self.units[layer].mean(eta, out=eta)
+
+    def sample_layer(self, layer, states, rng, out=None, mean=False):
+        """New states of ``layer`` given its neighbours (its mean with ``mean=True``),
+        written into ``out`` when given."""
+        m = self.mean(layer, states, out=out)
+        return m if mean else self.units[layer].sample(m, rng, out=m)
+
+    # ----------------------------------------------------------------- sampling
+
+    def sweep(self, states, rng, clamp=None, mean_last=False):
+        """One block Gibbs sweep, in place: the odd layers given the even ones, then
+        the even layers given the new odd ones (for an RBM: v -> h -> v).
+
+        ``clamp`` maps a layer to a boolean mask (one row, or one per chain): those
+        units keep their values. ``mean_last`` puts the mean of the visible layer in
+        place of its sample (a smooth read-out of the last sweep).
+        """
+        for parity in (1, 0):
+            for layer in range(parity, self.n_layers, 2):
+                mean = mean_last and layer == 0
+                self._resample(layer, states, rng, clamp, mean)
+        return states
+
+    def _resample(self, layer, states, rng, clamp, mean):
+        mask = kept = None
+        if clamp and layer in clamp:
+            mask = np.broadcast_to(clamp[layer], states[layer].shape)
+            if mask.all():
+                return
+            kept = states[layer][mask]
+        if states[layer] is None:
+            states[layer] = self.sample_layer(layer, states, rng, mean=mean)
+        else:
+            self.sample_layer(layer, states, rng, out=states[layer], mean=mean)
+        if mask is not None:
+            states[layer][mask] = kept
+
+    def gibbs(self, visible, n_steps, rng, clamp=None, mean_last=False):
+        """``n_steps`` sweeps from the visible states ``visible`` (a dense array,
+        updated in place); returns the final visible states.
+
+        The hidden layers start unset: the first sweep samples them from the
+        visible layer alone (exact for an RBM, whose hidden layer depends on the
+        visible one only).
+        """
+        states = [visible] + [None] * (self.n_layers - 1)
+        clamp = None if clamp is None else {0: clamp}
+        for step in range(n_steps):
+            self.sweep(states, rng, clamp, mean_last=mean_last and step == n_steps - 1)
+        return states[0]
+
+    # --------------------------------------------------------------- mean field
+
+    def mean_field(self, states, fixed=(0,), n_iter=50, tol=1e-6, damping=0.0):
+        """Mean-field posteriors of the free layers given the ``fixed`` ones, in place.
+
+        ``states`` holds the fixed layers' values and a starting point for the
+        others (None: 0.5 everywhere). The free layers are updated in the
+        block order of :meth:`sweep` (odd, then even), each to its conditional mean
+        given its neighbours' current means, mixed with its previous value as
+        ``(1 - damping) * new + damping * old``; it stops when no mean moved by more
+        than ``tol`` in a pass, or after ``n_iter`` passes. The result is a fixed
+        point of ``mu_l = E[s_l | mu_{l-1}, mu_{l+1}]``: the variational posterior of
+        Salakhutdinov & Hinton (2009) that maximises the lower bound on
+        ``log p(fixed)``. Returns the number of passes run.
+        """
+        free = [layer for layer in range(self.n_layers) if layer not in fixed]
+        free = [layer for parity in (1, 0) for layer in free if layer % 2 == parity]
+        for layer in free:
+            if states[layer] is None:
+                rows = next(s.shape[0] for s in states if s is not None)
+                n_units = len(self.biases[layer])
+                states[layer] = np.full((rows, n_units), 0.5, dtype=self.dtype)
+        n_passes = 0
+        while n_passes < n_iter:
+            n_passes += 1
+            change = 0.0
+            for layer in free:
+                new = self.mean(layer, states)
+                if damping:
+                    new *= 1 - damping
+                    new += damping * states[layer]
+                change = max(change, float(np.abs(new - states[layer]).max(initial=0.0)))
+                states[layer] = new
+            if change <= tol:
+                break
+        return n_passes
+
+    # ------------------------------------------------- the bipartite (RBM) case
+
+    def _check_bipartite(self):
+        if self.n_layers != 2:
+            raise ValueError("This computation is for two layers (an RBM).")
+
+    def free_energy(self, visible):
+        """``F(v) = E_own(v) - log sum_h exp(-E_own(h) + h . field(v))`` per row."""
+        self._check_bipartite()
+        eta = self.input(1, [visible, None])
+        hidden, visible_units = self.units[1], self.units[0]
+        return visible_units.energy(visible, self.biases[0]) - hidden.log_partition(
+            eta, self.biases[1]
+        )
+
+    def exact_log_partition(self, layer):
+        """Exact ``log Z``: every state of ``layer`` enumerated, the other summed out."""
+        self._check_bipartite()
+        other = 1 - layer
+        enumerated, summed = self.units[layer], self.units[other]
+        b_enum, b_other = self.biases[layer], self.biases[other]
+
+        def log_weight(s):
+            states = [None, None]
+            states[layer] = s
+            eta = self.input(other, states)
+            return summed.log_partition(eta, b_other) - enumerated.energy(s, b_enum)
+
+        n_units = len(b_enum)
+        return exact_log_partition(log_weight, n_units, enumerated, self.dtype)
+
+    def pseudo_log_likelihood(self, visible, coords):
+        """``n_features * log p(v_i | v_-i)`` per row, ``i = coords[row]``; the hidden
+        layer summed out, the coordinate normalised by its unit type."""
+        self._check_bipartite()
+        V = as_dense(visible)
+        visible_units, hidden = self.units
+        b, c = self.biases
+        W = self.weights[0]
+        rows = np.arange(V.shape[0])
+        v_i = V[rows, coords].astype(np.float64)
+        pre = self.input(1, [V, None])
+        W_i = W[:, coords].T  # (n_rows, n_hidden): each row's coordinate's weights
+        rest = pre - v_i[:, None] * W_i  # the hidden input without the coordinate
+        b_i = b[coords]
+
+        def log_weight(t):
+            """Unnormalised ``log p(v_i = t | v_-i)``, t of shape (rows,) or (rows, k)."""
+            t = np.asarray(t, dtype=np.float64)
+            if t.ndim == 1:
+                own = -visible_units.unit_energy(t, b_i)
+                return own + hidden.log_partition(rest + t[:, None] * W_i, c)
+            own = -visible_units.unit_energy(t, b_i[:, None])
+            return own + hidden.log_partition(rest[:, None, :] + t[:, :, None] * W_i[:, None, :], c)
+
+        centre = b_i + (W_i * hidden.mean(pre.copy())).sum(axis=1)
+        return V.shape[1] * visible_units.log_conditional(log_weight, v_i, centre)
+
+    # ------------------------------------------------------------------- AIS
+
+    def ais(self, base_bias, n_runs, betas, rng, start=None):
+        """``log Z`` by AIS from the base model to this one (Salakhutdinov & Murray 2008).
+
+        The base model has no weights, the visible biases ``base_bias`` and zero
+        hidden biases: its visible units are independent and its ``log Z`` is known.
+        The distribution at inverse temperature ``beta`` has the weights and hidden
+        biases times ``beta`` and the visible biases ``(1 - beta) base + beta b``;
+        the hidden layer is summed out of every ratio. Forward from exact base
+        samples, or reverse from ``start``, samples of this model.
+        """
+        self._check_bipartite()
+        visible_units, hidden = self.units
+        b, c = self.biases
+        W = self.weights[0]
+        base_bias = base_bias.astype(W.dtype)
+        if start is None:
+            v = visible_units.sample(visible_units.mean(np.repeat(base_bias[None], n_runs, 0)), rng)
+        else:
+            v = start
+        base64 = base_bias.astype(np.float64)
+        log_z_base = float(visible_units.log_partition(base64, base64)) + float(
+            hidden.log_partition(np.zeros(len(c)), np.zeros(len(c)))
+        )
+        b64 = b.astype(np.float64)
+        c64 = c.astype(np.float64)
+
+        def hidden_input(v):  # in float64: the log ratios are small differences
+            return self.input(1, [v, None]).astype(np.float64)
+
+        def visible_bias(beta, b_base=base_bias, b_model=b):
+            return (1 - beta) * b_base + beta * b_model
+
+        def log_ratio(state, beta_from, beta_to):
+            v, pre = state
+            ratio = hidden.log_partition(beta_to * pre, beta_to * c64)
+            ratio -= hidden.log_partition(beta_from * pre, beta_from * c64)
+            ratio += visible_units.energy(v, visible_bias(beta_from, base64, b64))
+            ratio -= visible_units.energy(v, visible_bias(beta_to, base64, b64))
+            return ratio
+
+        def transition(state, beta, rng):
+            v, pre = state
+            h = hidden.sample(hidden.mean((beta * pre).astype(W.dtype)), rng)
+            eta = beta * (h @ W)
+            eta += visible_bias(beta)
+            v = visible_units.sample(visible_units.mean(eta, out=eta), rng, out=eta)
+            return v, hidden_input(v)
+
+        return annealed_importance_sampling(
+            (v, hidden_input(v)), log_z_base, log_ratio, transition, betas, rng,
+            reverse=start is not None,
+        )  # fmt: skip
