@@ -1,6 +1,5 @@
 """Restricted Boltzmann machines with Bernoulli or Gaussian visible units."""
 
-import math
 import time
 import warnings
 from numbers import Integral, Real
@@ -17,18 +16,16 @@ from sklearn.utils import gen_even_slices
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._blas import gemm
 from ._layered import Layers
-from ._optim import add_penalties, interruptible, learning_rate_at, momentum_at
+from ._optim import interruptible, learning_rate_at, momentum_at
 from ._partition import (
     MAX_AUTO_EXACT_UNITS,
     check_enumerable,
 )
+from ._rbm_step import FusedTrainer
 from ._sampling import (
     ais_betas,
     make_generator,
-    sample_bernoulli_tanh,
-    sample_gaussian,
 )
 from ._units import UNITS
 from ._validation import as_dense, check_mask_shape, check_unit_interval, restored_on_error
@@ -456,7 +453,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         n_rows = Z.shape[0]
         n_batches = max(1, n_rows // self.batch_size)
         monitor = _Monitor(self, Z, Z_held_out, rng)
-        trainer = _Trainer(self, min(n_rows, -(-n_rows // n_batches)))
+        trainer = FusedTrainer(self, min(n_rows, -(-n_rows // n_batches)))
         n_updates = n_epochs * n_batches
         best, no_change = None, 0
         with interruptible(type(self).__name__) as interrupt:
@@ -899,198 +896,6 @@ def _warn_if_unreliable(estimate):
             AISWarning,
             stacklevel=3,
         )
-
-
-class _Trainer:
-    """The state of a training call, laid out so that an update is three products.
-
-    The parameters are held as one augmented matrix of their halves, and the
-    visible and hidden states as columns (one per chain or data row) with a last
-    row of ones (a unit that is always on)::
-
-        theta = [[W, c], [b', 0]] / 2        shape (n_hidden + 1, n_visible + 1)
-
-    A product of ``theta`` with states is then a layer's input with its bias, and
-    halved: its tanh ``t`` gives the logistic as ``(1 + t) / 2`` and Bernoulli states
-    by comparing ``t`` with uniforms on [-1, 1). One product of the hidden states
-    (weighted per column) with the visible states is the whole step, weights and
-    biases, and it accumulates in place into the velocity, or into theta itself
-    (:func:`~skenergy._blas.gemm`). No pass over the activations adds biases or
-    scales them, and no bias has a product or an update of its own: profiled on
-    MNIST, those passes took a third of the time outside the matrix products.
-    Training chains draw coarse 16-bit uniforms (see ``coarse_uniform``).
-
-    The estimator's attributes are refreshed from this state by :meth:`publish`.
-    """
-
-    def __init__(self, rbm, max_batch):
-        self.rbm = rbm
-        W = rbm.components_
-        n_hidden, n_visible = W.shape
-        self.persistent = rbm.method == "pcd"
-        n_chains = rbm.h_samples_.shape[0] if self.persistent else max_batch
-        dtype = W.dtype
-        self.theta = _augmented(*rbm._parameters(), scale=0.5)
-        self.velocity = _augmented(*rbm._velocities, scale=0.5)
-        self.step = np.empty_like(self.theta)
-        self.weights = np.s_[:n_hidden, :n_visible]
-        # States are stored unit by row, one column per chain or data row: OpenBLAS
-        # runs the products faster on this layout (MNIST, 500 hidden units: an up
-        # product 0.36 ms against 0.44 ms on rows of units), more than the copy of
-        # each minibatch into it costs. Both phases side by side: the negative
-        # chains first, then the data.
-        n_columns = n_chains + max_batch
-        self.visible = np.ones((n_visible + 1, n_columns), dtype)
-        self.hidden = np.ones((n_hidden + 1, n_columns), dtype)
-        self.chains = np.ones((n_hidden + 1, n_chains), dtype)  # hidden states of the chains
-        if self.persistent:
-            self.chains[:n_hidden] = rbm.h_samples_.T
-        self.uniforms = np.empty(max(n_visible, n_hidden) * n_chains, dtype)
-
-    def update(self, Z, rows, lr, momentum, rng):
-        """One stochastic gradient step on the minibatch ``Z[rows]``."""
-        rbm, theta = self.rbm, self.theta
-        n_hidden, n_visible = rbm.components_.shape
-        n_pos = rows.shape[0]
-        n_neg = self.chains.shape[1] if self.persistent else n_pos
-        V, T = self.visible[:, : n_neg + n_pos], self.hidden[:, : n_neg + n_pos]
-        batch = Z[rows].toarray() if sp.issparse(Z) else np.take(Z, rows, axis=0)
-        V[:n_visible, n_neg:] = batch.T
-        self._both_phases(V, T, n_neg, rng)
-        if rbm.sparsity_target is not None:
-            mean_h_pos = 0.5 + 0.5 * T[:n_hidden, n_neg:].mean(axis=1)
-        self._weigh_columns(T, n_neg, n_pos)
-        decay, l1 = lr * rbm.alpha, 0.5 * lr * rbm.l1
-        # The product accumulates into the velocity (momentum * velocity + step),
-        # or straight into theta when nothing else moves it.
-        if momentum:
-            target, beta = self.velocity, momentum
-        elif decay or l1:
-            target, beta = self.step, 0.0
-        else:
-            target, beta = theta, 1.0
-        gemm(T, V.T, target, alpha=0.25 * lr / n_pos, beta=beta)
-        if rbm.sparsity_target is not None:
-            self._push_towards_sparsity(target, mean_h_pos, V[:n_visible, n_neg:], lr)
-        if target is not theta:
-            self._penalise(target, decay, l1)
-            theta += target
-
-    def _both_phases(self, V, T, n_neg, rng):
-        """Hidden tanh of the data (columns ``n_neg:`` of V) and of the negative chains
-        (the first ``n_neg``), whose visible states the chains' Gibbs steps fill in."""
-        chains = self.chains[:, :n_neg]
-        if self.persistent:
-            self._negative_chain(chains, V[:, :n_neg], rng)
-            self._hidden_tanh(V, T)  # both phases in one product
-            self._sample_hidden(T[:, :n_neg], chains, rng)
-        else:  # CD starts its chains from the data's hidden states
-            self._hidden_tanh(V[:, n_neg:], T[:, n_neg:])
-            self._sample_hidden(T[:, n_neg:], chains, rng)
-            self._negative_chain(chains, V[:, :n_neg], rng)
-            self._hidden_tanh(V[:, :n_neg], T[:, :n_neg])
-
-    def _weigh_columns(self, T, n_neg, n_pos):
-        """Turn the tanh columns into the hidden factors of the step's product.
-
-        With theta halved and the product scaled by ``0.25 lr / n_pos``, ``1 + t``
-        for the data's columns and ``-(1 + t) n_pos / n_neg`` for the chains' make
-        one product the step of every parameter; the always-on unit's row holds
-        ``t = 1``.
-        """
-        T[self.rbm.n_components] = 1.0
-        T[:, n_neg:] += 1.0
-        if n_neg == n_pos:
-            np.subtract(-1.0, T[:, :n_neg], out=T[:, :n_neg])
-        else:
-            T[:, :n_neg] += 1.0
-            T[:, :n_neg] *= -n_pos / n_neg
-
-    def _push_towards_sparsity(self, target, mean_h_pos, v_data, lr):
-        """The sparsity penalty of the practical guide (section 11), on the hidden
-        biases and the weights, from a decaying mean of the hidden activities."""
-        rbm, n_visible = self.rbm, v_data.shape[0]
-        rbm._mean_activation *= 0.9
-        rbm._mean_activation += 0.1 * mean_h_pos
-        excess = 0.5 * lr * rbm.sparsity_cost * (rbm._mean_activation - rbm.sparsity_target)
-        target[: rbm.n_components, n_visible] -= excess.astype(target.dtype)
-        target[self.weights] -= np.outer(excess, v_data.mean(axis=1)).astype(target.dtype)
-
-    def _penalise(self, target, decay, l1):
-        """``target -= decay W + l1 sign(W)`` on the weights; biases are never penalised.
-
-        The leading rows of theta (the weights and the hidden biases' column) are
-        one contiguous block: one pass over it, then the biases are put back. On
-        the weights block alone (strided) the same took four times as long.
-        """
-        n_hidden, n_visible = self.rbm.components_.shape
-        hidden_bias = target[:n_hidden, n_visible].copy()
-        add_penalties(target[:n_hidden], self.theta[:n_hidden], decay, l1)
-        target[:n_hidden, n_visible] = hidden_bias
-
-    def _hidden_tanh(self, V, T):
-        """``T = tanh((c + W v) / 2)`` for the columns of V.
-
-        The product covers the bias unit's row too (0.2% more work) so that
-        BLAS writes one block; that row is set by the caller.
-        """
-        np.matmul(self.theta, V, out=T)
-        np.tanh(T, out=T)
-
-    def _scratch(self, shape):
-        """A C-contiguous block of ``shape`` for the samplers' uniforms."""
-        return self.uniforms[: math.prod(shape)].reshape(shape)
-
-    def _sample_hidden(self, T, out, rng):
-        n_hidden = self.rbm.n_components
-        t = T[:n_hidden]
-        sample_bernoulli_tanh(t, rng, out=out[:n_hidden], scratch=self._scratch(t.shape))
-
-    def _negative_chain(self, chains, v_out, rng):
-        """k down-up Gibbs steps from the hidden states ``chains`` (updated) into v_out."""
-        rbm = self.rbm
-        n_visible = v_out.shape[0] - 1
-        mean = v_out[:n_visible]
-        for step in range(rbm.k):
-            np.matmul(self.theta.T, chains, out=v_out)  # (b + W'h) / 2
-            v_out[n_visible] = 1.0  # the always-on unit, overwritten by the product
-            if rbm.visible == "bernoulli":
-                np.tanh(mean, out=mean)
-                sample_bernoulli_tanh(mean, rng, out=mean, scratch=self._scratch(mean.shape))
-            else:
-                mean *= 2.0
-                sample_gaussian(mean, rng, out=mean)
-            if step + 1 < rbm.k:
-                T = self.hidden[:, : v_out.shape[1]]
-                self._hidden_tanh(v_out, T)
-                self._sample_hidden(T, chains, rng)
-        return v_out
-
-    def publish(self):
-        """Write the parameters, velocities and persistent chains back to the estimator."""
-        rbm, n_hidden = self.rbm, self.rbm.n_components
-        rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_ = _split_augmented(
-            self.theta
-        )
-        rbm._velocities = _split_augmented(self.velocity)
-        if self.persistent:
-            rbm.h_samples_ = np.ascontiguousarray(self.chains[:n_hidden].T)
-
-
-def _augmented(W, b, c, scale):
-    """``scale * [[W, c], [b', 0]]``: weights and both biases in one matrix."""
-    n_hidden, n_visible = W.shape
-    theta = np.zeros((n_hidden + 1, n_visible + 1), dtype=W.dtype)
-    np.multiply(W, scale, out=theta[:n_hidden, :n_visible])
-    np.multiply(c, scale, out=theta[:n_hidden, n_visible])
-    np.multiply(b, scale, out=theta[n_hidden, :n_visible])
-    return theta
-
-
-def _split_augmented(theta):
-    """``(W, b, c)`` as fresh arrays from a matrix built by :func:`_augmented` (scale 1/2)."""
-    W = 2.0 * theta[:-1, :-1]
-    return W, 2.0 * theta[-1, :-1], 2.0 * theta[:-1, -1]
 
 
 class _Monitor:

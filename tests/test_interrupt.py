@@ -9,9 +9,9 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
+import skenergy._rbm_step
 import skenergy.boltzmann
 import skenergy.mlp
-import skenergy.rbm
 from skenergy import BackpropMLPClassifier, BoltzmannMachine, RestrictedBM
 
 pytestmark = pytest.mark.skipif(
@@ -37,7 +37,7 @@ def press_ctrl_c_during(monkeypatch, owner, name, after_calls=5):
 CASES = {
     "RestrictedBM": (
         RestrictedBM(n_components=64, max_iter=1000, random_state=0),
-        (skenergy.rbm._Trainer, "update"),
+        (skenergy._rbm_step.FusedTrainer, "update"),
     ),
     "BoltzmannMachine": (
         BoltzmannMachine(n_components=4, method="pcd", max_iter=1000, random_state=0),

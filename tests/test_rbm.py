@@ -19,7 +19,6 @@ from skenergy import RestrictedBM
 from skenergy._layered import Layers
 from skenergy.datasets import make_bars_and_stripes
 from skenergy.exceptions import AISWarning, DataRangeWarning
-from skenergy.rbm import _Trainer
 
 PARAMETERS = ("components_", "intercept_visible_", "intercept_hidden_")
 
@@ -170,26 +169,18 @@ def test_exact_gradient_matches_finite_differences():
             assert (up - down) / (2 * eps) == pytest.approx(grad[index], abs=1e-7)
 
 
-def one_update(source, X, lr=1.0, momentum=0.0, velocities=None, seed=7, **params):
-    """A model with source's parameters (and ``velocities``) after one step on all of X."""
-    model = clone(source).set_params(**{"method": "cd", **params, "max_iter": 0})
-    model.fit(X)  # the buffers' shapes, the persistent chains, the generator
+def cd_gradient(source, X, k, n_repeats, seed, method="cd", n_chains=None):
+    """The library's CD-k (or PCD-k) step of (W, b, c) at learning rate 1, no momentum:
+    one ``partial_fit`` on a single minibatch of every row, from source's parameters."""
+    data = np.repeat(X, n_repeats, axis=0)
+    model = clone(source).set_params(
+        method=method, k=k, n_chains=n_chains, momentum=0.0, alpha=0.0, learning_rate=1.0,
+        batch_size=len(data), max_iter=0, random_state=seed,
+    )  # fmt: skip
+    model.fit(data)  # the chains and the generator
     for name, param in zip(PARAMETERS, source._parameters(), strict=True):
         setattr(model, name, param.copy())
-    if velocities is not None:
-        model._velocities = tuple(v.copy() for v in velocities)
-    trainer = _Trainer(model, len(X))
-    trainer.update(X, np.arange(len(X)), lr, momentum, np.random.default_rng(seed))
-    trainer.publish()
-    return model
-
-
-def cd_gradient(source, X, k, n_repeats, seed, method="cd", n_chains=None):
-    """The library's CD-k (or PCD-k) steps of (W, b, c) at learning rate 1, no momentum."""
-    data = np.repeat(X, n_repeats, axis=0)
-    model = one_update(
-        source, data, seed=seed, method=method, k=k, n_chains=n_chains, momentum=0.0, alpha=0.0
-    )
+    model.partial_fit(data)
     return [a - b for a, b in zip(model._parameters(), source._parameters(), strict=True)]
 
 
@@ -207,34 +198,6 @@ def test_cd_k_approaches_the_exact_gradient_as_k_grows():
     assert errors[1] > 0.03
     assert errors[30] < 0.01
     assert errors[1] > 5 * errors[30]
-
-
-@pytest.mark.parametrize(
-    "momentum, alpha, l1", [(0.0, 0.1, 0.0), (0.0, 0.0, 0.05), (0.7, 0.0, 0.0), (0.7, 0.1, 0.05)]
-)
-def test_update_is_the_velocity_form_of_the_practical_guide(momentum, alpha, l1):
-    # velocity <- momentum velocity + lr (gradient - alpha W - l1 sign(W)), W <- W + velocity,
-    # with no penalty on biases. The bare step lr * gradient comes from an update without
-    # momentum or penalties from the same parameters and random stream (same states).
-    source = random_model(6, 4, scale=0.5)
-    X = (np.random.default_rng(1).random((40, 6)) < 0.4).astype(float)
-    rng = np.random.default_rng(2)
-    velocities = tuple(0.1 * rng.standard_normal(p.shape) for p in source._parameters())
-    lr = 0.2
-    start = source._parameters(np.float64)
-    bare = one_update(source, X, lr, 0.0, velocities, alpha=0.0, l1=0.0)._parameters()
-    steps = [after - before for after, before in zip(bare, start, strict=True)]
-    model = one_update(source, X, lr, momentum, velocities, alpha=alpha, l1=l1)
-    params, new_velocities = model._parameters(), model._velocities
-    W = start[0]
-    penalties = (lr * (alpha * W + l1 * np.sign(W)), 0.0, 0.0)
-    for param, before, step, velocity, new_velocity, penalty in zip(
-        params, start, steps, velocities, new_velocities, penalties, strict=True
-    ):
-        direction = momentum * velocity + step - penalty
-        np.testing.assert_allclose(param, before + direction, atol=1e-12)
-        if momentum:
-            np.testing.assert_allclose(new_velocity, direction, atol=1e-12)
 
 
 def test_pcd_with_more_chains_than_rows_weights_both_phases_as_means():
@@ -271,27 +234,23 @@ def test_block_gibbs_sampler_has_the_model_distribution_as_stationary_distributi
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_training_chains_started_in_the_model_distribution_stay_in_it(dtype):
     # The training loop's own sampler (states by column, coarse 16-bit uniforms):
-    # persistent hidden states drawn from the exact marginal p(h), then down, up,
-    # down. A correct sampler keeps h ~ p(h) and gives v ~ p(v) at every step.
+    # persistent hidden states drawn from the exact marginal p(h), then one PCD-2
+    # update (down, up, down, up). A correct sampler keeps the chains at h ~ p(h).
     model = random_model(4, 3, scale=1.0, seed=3, dtype=dtype)
     V, H = states(4), states(3)
     W, b, c = model._parameters(np.float64)
     log_joint = (V @ b)[:, None] + (H @ c)[None, :] + V @ W.T @ H.T
-    p_v = np.exp(logsumexp(log_joint, axis=1) - logsumexp(log_joint))
     p_h = np.exp(logsumexp(log_joint, axis=0) - logsumexp(log_joint))
     n = 40000
     rng = np.random.default_rng(4)
-    model.set_params(method="pcd", n_chains=n, k=2)
+    model.set_params(method="pcd", n_chains=n, k=2, batch_size=1)
     model.h_samples_ = H[rng.choice(8, size=n, p=p_h)].astype(dtype)
-    trainer = _Trainer(model, 1)
-    visible = trainer._negative_chain(trainer.chains[:, :n], trainer.visible[:, :n], rng)
-    v_codes = (2 ** np.arange(4)[::-1]) @ visible[:4]
-    h_codes = (2 ** np.arange(3)[::-1]) @ trainer.chains[:3]
-    for codes, p, S in ((v_codes, p_v, V), (h_codes, p_h, H)):
-        counts = np.bincount(codes.astype(int), minlength=len(S))
-        assert stats.chisquare(counts, n * p).pvalue > 1e-3
-        q = p * np.exp(0.15 * S[:, 0])  # power: a slightly wrong target is rejected
-        assert stats.chisquare(counts, n * q / q.sum()).pvalue < 1e-6
+    model.partial_fit(V[:1].astype(dtype))  # the chains move under the parameters before it
+    codes = (2 ** np.arange(3)[::-1]) @ model.h_samples_.T
+    counts = np.bincount(codes.astype(int), minlength=len(H))
+    assert stats.chisquare(counts, n * p_h).pvalue > 1e-3
+    q = p_h * np.exp(0.15 * H[:, 0])  # power: a slightly wrong target is rejected
+    assert stats.chisquare(counts, n * q / q.sum()).pvalue < 1e-6
 
 
 def test_sample_clamps_the_masked_units_and_fills_the_rest():
