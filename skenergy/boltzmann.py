@@ -1,6 +1,5 @@
 """Boltzmann machines with hidden units and lateral connections (Ackley, Hinton, Sejnowski)."""
 
-import time
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,7 +17,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._dynamics import GibbsChains
-from ._optim import interruptible, learning_rate_at, momentum_at, momentum_step
+from ._loop import Training, run_epochs
+from ._optim import momentum_step
 from ._partition import (
     MAX_AUTO_EXACT_UNITS,
     MAX_EXACT_UNITS,
@@ -259,29 +259,35 @@ class _BoltzmannBase(BaseEstimator):
 
     def _train(self, V, n_epochs, rng, schedule):
         self._log_partition_cache = None
-        exact = self._exact_learning()
         states = None
-        if exact:
+        if self._exact_learning():
             states = self._allowed(binary_states(self._n_units, 0, 1 << self._n_units))
-        n_rows = V.shape[0]
-        n_batches = max(1, -(-n_rows // self.batch_size))
-        n_updates = n_epochs * n_batches
-        with interruptible(type(self).__name__) as interrupt:
-            for epoch in range(n_epochs):
-                start = time.perf_counter()
-                momentum = momentum_at(self.n_iter_, self.momentum)
-                order = rng.permutation(n_rows)
-                gaps = []
-                for i, rows in enumerate(gen_batches(n_rows, self.batch_size)):
-                    step = epoch * n_batches + i
-                    lr = learning_rate_at(step, n_updates, self.learning_rate, schedule)
-                    gaps.append(self._update(V[order[rows]], lr, momentum, rng, states))
-                    if interrupt.requested:
-                        break
-                self.n_iter_ += 1
-                self._record(V, states, time.perf_counter() - start, float(np.mean(gaps)))
-                if interrupt.requested:
-                    break
+        gaps = []
+
+        def update(rows, lr, momentum):
+            gaps.append(self._update(V[rows], lr, momentum, rng, states))
+
+        def end_epoch(interrupted):
+            """The exact log-likelihood when learning is exact; otherwise the mean over
+            minibatches of the largest gap between clamped and free pair statistics,
+            which learning drives down (noisy when the free phase is sampled)."""
+            if states is None:
+                gap = float(np.mean(gaps)) if gaps else 0.0
+                gaps.clear()
+                return {"clamped-free gap": gap}
+            self.log_likelihood_curve_.append(float(np.mean(self._exact_log_likelihood(V))))
+            return {"log-likelihood": self.log_likelihood_curve_[-1]}
+
+        training = Training(
+            update=update,
+            end_epoch=end_epoch,
+            parameters=lambda: [self.coupling_, self.intercept_],
+            learning_rate=self.learning_rate,
+            schedule=schedule,
+            momentum=self.momentum,
+            warm_up_momentum=True,
+        )
+        run_epochs(self, training, V.shape[0], n_epochs, self.batch_size, rng)
 
     def _update(self, V, lr, momentum, rng, states):
         """One gradient step on the minibatch V; returns the largest clamped-free gap."""
@@ -411,24 +417,6 @@ class _BoltzmannBase(BaseEstimator):
         """``p(s)`` of every enumerated state."""
         log_weights = -energy(states, self.coupling_, self.intercept_) / self.temperature
         return np.exp(log_weights - logsumexp(log_weights))
-
-    def _record(self, V, states, seconds, gap):
-        """Track the exact log-likelihood when learning is exact; report the epoch if asked.
-
-        Without it, the epoch's criterion is the mean over minibatches of the largest
-        gap between clamped and free pair statistics, which learning drives down (a
-        noisy estimate when the free phase is sampled).
-        """
-        if states is not None:
-            self.log_likelihood_curve_.append(float(np.mean(self._exact_log_likelihood(V))))
-        if self.verbose:
-            criterion = (
-                f"log-likelihood = {self.log_likelihood_curve_[-1]:.4f}"
-                if states is not None
-                else f"clamped-free gap = {gap:.4f}"
-            )
-            name = type(self).__name__
-            print(f"[{name}] Epoch {self.n_iter_}, {criterion}, time = {seconds:.2f}s")
 
     def _exact_log_likelihood(self, V):
         return self._log_marginal(V) - self._exact_log_partition()

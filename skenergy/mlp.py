@@ -8,8 +8,6 @@ gives ``delta_L = dLoss / dz_L`` and backpropagation (Rumelhart, Hinton & Willia
 in buffers allocated once per fit, in the data's dtype.
 """
 
-import copy
-import time
 import warnings
 from numbers import Integral, Real
 
@@ -26,7 +24,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ._activations import ACTIVATIONS, logistic
-from ._optim import interruptible, learning_rate_at, momentum_step
+from ._loop import EarlyStopping, Training, run_epochs
+from ._optim import momentum_step
 from ._sampling import make_generator
 from ._validation import check_fitted_rows, restored_on_error
 from .exceptions import TrainingFailedWarning
@@ -296,45 +295,61 @@ class _BaseMLP(BaseEstimator):
         network = _Network(
             self.coefs_, self.intercepts_, self.activation, self.dropout, batch, X.dtype
         )
-        n_batches = -(-X.shape[0] // batch)
-        best, no_change, converged = None, 0, False
-        with interruptible(type(self).__name__) as interrupt:
-            for epoch in range(n_epochs):
-                start = time.perf_counter()
-                with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked
-                    loss = self._epoch(
-                        X, Y, sample_weight, network, batch, rng,
-                        (epoch, n_epochs, n_batches), interrupt,
-                    )  # fmt: skip
-                self.n_iter_ += 1
-                self.loss_curve_.append(loss)
-                score = loss if validation is None else self._record_validation(*validation)
-                if self.verbose:
-                    self._report(loss, score if validation is not None else None, start)
-                if interrupt.requested:
-                    break
-                if incremental:
-                    continue
-                if best is None or score < best[0] - self.tol:
-                    kept = copy.deepcopy((self.coefs_, self.intercepts_)) if validation else None
-                    best, no_change = (score, kept), 0
-                else:
-                    no_change += 1
-                if no_change >= self.n_iter_no_change:
-                    converged = True
-                    break
-        if not (incremental or converged or interrupt.requested):
+        epoch_loss = {"total": 0.0, "weight": 0.0}
+
+        def update(rows, lr, momentum):
+            loss, share = self._step(X[rows], Y[rows], sample_weight[rows], network, lr, rng)
+            epoch_loss["total"] += loss * share
+            epoch_loss["weight"] += share
+
+        def end_epoch(interrupted):
+            penalty = sum(
+                0.5 * self.alpha * float(np.vdot(W, W)) + self.l1 * float(np.abs(W).sum())
+                for W in self.coefs_
+            )
+            loss = epoch_loss["total"] / epoch_loss["weight"] + penalty
+            epoch_loss.update(total=0.0, weight=0.0)
+            self.loss_curve_.append(loss)
+            if validation is None:
+                return {"loss": loss}
+            return {"loss": loss, "validation loss": self._record_validation(*validation)}
+
+        training = Training(
+            update=update,
+            end_epoch=end_epoch,
+            parameters=lambda: [*self.coefs_, *self.intercepts_],
+            restore=self._set_parameters,
+            learning_rate=self._rate(),
+            schedule=self.learning_rate_schedule,
+            momentum=self.momentum,
+            divergence_hint=(
+                f"Lower the learning rate, or scale the inputs{self._scale_targets_hint}."
+            ),
+        )
+        stopping = None
+        if not incremental:
+            stopping = EarlyStopping(
+                "loss" if validation is None else "validation loss",
+                self.tol,
+                self.n_iter_no_change,
+                higher_is_better=False,
+                keep_best=validation is not None,
+            )
+        outcome = run_epochs(self, training, X.shape[0], n_epochs, batch, rng, stopping)
+        if not (incremental or outcome.stopped_early or outcome.interrupted):
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({n_epochs}) reached and the "
                 "optimization hasn't converged yet.",
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        if validation is not None and best is not None and not incremental:
-            self.coefs_[:], self.intercepts_[:] = best[1]  # the best epoch on held-out data
         self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else np.inf
         if not incremental:
             self._warn_if_a_layer_is_dead(X)
+
+    def _set_parameters(self, parameters):
+        n_layers = len(self.coefs_)
+        self.coefs_[:], self.intercepts_[:] = parameters[:n_layers], parameters[n_layers:]
 
     def _warn_if_a_layer_is_dead(self, X):
         """Say so when a hidden layer ends with every unit at 0 on the training rows.
@@ -359,57 +374,28 @@ class _BaseMLP(BaseEstimator):
                 )
                 return
 
-    def _report(self, loss, validation_loss, start):
-        tail = "" if validation_loss is None else f", validation loss = {validation_loss:.6f}"
-        seconds = time.perf_counter() - start
-        print(f"Iteration {self.n_iter_}, loss = {loss:.8f}{tail}, time = {seconds:.2f}s")
-
-    def _epoch(self, X, Y, sample_weight, network, batch, rng, progress, interrupt):
-        epoch, n_epochs, n_batches = progress
-        order = rng.permutation(X.shape[0])
-        total, weight_sum = 0.0, float(sample_weight.sum())
-        loss_fn = LOSSES[self._loss]
-        n_params = len(self.coefs_)
-        for i, rows in enumerate(gen_batches(X.shape[0], batch)):
-            index = order[rows]
-            Xb, Yb, wb = X[index], Y[index], sample_weight[index]
-            share = float(wb.sum())
-            weights = wb / share  # the loss of a batch is its weighted mean
-            Z = network.forward(Xb, rng)
-            total += loss_fn(Z, Yb, weights) * share
-            step = epoch * n_batches + i
-            lr = learning_rate_at(
-                step, n_epochs * n_batches, self._rate(), self.learning_rate_schedule
-            )
-            # Scaled by -lr here, the small output delta makes every gradient a
-            # descent step (momentum_step's ascent convention) without a pass over W.
-            Z *= -lr
-            grad_W, grad_b = network.backward(Xb, Z, rng)
-            for k, (param, grad) in enumerate(
-                zip((*self.coefs_, *self.intercepts_), (*grad_W, *grad_b), strict=True)
-            ):
-                penalised = k < n_params
-                momentum_step(
-                    param, self._velocities[k], grad, self.momentum,
-                    decay=lr * self.alpha if penalised else 0.0,
-                    l1=lr * self.l1 if penalised else 0.0,
-                    nesterov=self.nesterov,
-                )  # fmt: skip
-            self.t_ += 1
-            if interrupt.requested:  # Ctrl-C: stop after this minibatch
-                weight_sum = float(sample_weight[order[: (i + 1) * batch]].sum())
-                break
-        if not all(np.isfinite(W).all() for W in self.coefs_):
-            raise ValueError(
-                f"Training diverged: the weights became NaN or infinite with "
-                f"learning_rate={self._rate()}. Lower the learning rate, or scale the "
-                f"inputs{self._scale_targets_hint}."
-            )
-        penalty = sum(
-            0.5 * self.alpha * float(np.vdot(W, W)) + self.l1 * float(np.abs(W).sum())
-            for W in self.coefs_
-        )
-        return total / weight_sum + penalty
+    def _step(self, Xb, Yb, wb, network, lr, rng):
+        """One SGD step on a minibatch; returns its mean loss and its weight."""
+        share = float(wb.sum())
+        Z = network.forward(Xb, rng)
+        loss = LOSSES[self._loss](Z, Yb, wb / share)  # the loss of a batch is its weighted mean
+        # Scaled by -lr here, the small output delta makes every gradient a
+        # descent step (momentum_step's ascent convention) without a pass over W.
+        Z *= -lr
+        grad_W, grad_b = network.backward(Xb, Z, rng)
+        n_weights = len(self.coefs_)
+        for k, (param, grad) in enumerate(
+            zip((*self.coefs_, *self.intercepts_), (*grad_W, *grad_b), strict=True)
+        ):
+            penalised = k < n_weights
+            momentum_step(
+                param, self._velocities[k], grad, self.momentum,
+                decay=lr * self.alpha if penalised else 0.0,
+                l1=lr * self.l1 if penalised else 0.0,
+                nesterov=self.nesterov,
+            )  # fmt: skip
+        self.t_ += 1
+        return loss, share
 
     def _split(self, X, Y, sample_weight, fraction, rng):
         stratify = Y if self._loss == "softmax" else None

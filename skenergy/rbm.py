@@ -1,6 +1,5 @@
 """Restricted Boltzmann machines with Bernoulli or Gaussian visible units."""
 
-import time
 import warnings
 from numbers import Integral, Real
 
@@ -12,12 +11,11 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.utils import gen_even_slices
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._layered import Layers
-from ._optim import interruptible, learning_rate_at, momentum_at
+from ._loop import EarlyStopping, Training, run_epochs
 from ._partition import (
     MAX_AUTO_EXACT_UNITS,
     check_enumerable,
@@ -33,6 +31,8 @@ from .exceptions import AISWarning
 
 #: Rows of training (and held-out) data on which the learning curves are measured.
 _MONITOR_ROWS = 500
+#: The early-stopping criterion: pseudo-log-likelihood of held-out rows.
+_HELD_OUT_CRITERION = "held-out pseudo-log-likelihood"
 #: Visible base rates are clipped into [eps, 1 - eps] before taking log-odds.
 _BASE_RATE_EPS = 1e-3
 
@@ -79,7 +79,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         ``partial_fit`` always uses the constant rate.
 
     batch_size : int, default=100
-        Rows per minibatch.
+        Rows per minibatch (the last minibatch of an epoch holds the rest).
 
     max_iter : int, default=20
         Training epochs (passes over the data) of ``fit``.
@@ -450,54 +450,35 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     def _train(self, Z, Z_held_out, n_epochs, rng, schedule):
         self._log_partition_cache = {}
-        n_rows = Z.shape[0]
-        n_batches = max(1, n_rows // self.batch_size)
         monitor = _Monitor(self, Z, Z_held_out, rng)
-        trainer = FusedTrainer(self, min(n_rows, -(-n_rows // n_batches)))
-        n_updates = n_epochs * n_batches
-        best, no_change = None, 0
-        with interruptible(type(self).__name__) as interrupt:
-            for epoch in range(n_epochs):
-                start = time.perf_counter()
-                momentum = momentum_at(self.n_iter_, self.momentum)
-                order = rng.permutation(n_rows)
-                with np.errstate(over="ignore", invalid="ignore"):
-                    for i, batch in enumerate(gen_even_slices(n_rows, n_batches)):
-                        lr = learning_rate_at(
-                            epoch * n_batches + i, n_updates, self.learning_rate, schedule
-                        )
-                        trainer.update(Z, order[batch], lr, momentum, rng)
-                        if interrupt.requested:
-                            break
-                best, no_change, stop = self._end_epoch(trainer, monitor, start, best, no_change)
-                if stop or interrupt.requested:
-                    break
-        if best is not None:
-            self.components_, self.intercept_visible_, self.intercept_hidden_ = best[1]
+        batch_size = min(self.batch_size, Z.shape[0])
+        trainer = FusedTrainer(self, batch_size)
 
-    def _end_epoch(self, trainer, monitor, start, best, no_change):
-        """Publish the epoch's parameters, record the curves; returns early-stopping state."""
-        trainer.publish()
-        self._check_finite()
-        self.n_iter_ += 1
-        score = monitor.record(self)
-        if self.verbose:
-            monitor.report(self, time.perf_counter() - start)
-        if not self.early_stopping:
-            return best, no_change, False
-        if best is None or score > best[0] + self.tol:
-            return (score, self._parameters(self.components_.dtype)), 0, False
-        return best, no_change + 1, no_change + 1 >= self.n_iter_no_change
+        def end_epoch(interrupted):
+            trainer.publish()
+            return monitor.record(self)
 
-    def _check_finite(self):
-        if not all(np.isfinite(p).all() for p in self._parameters()):
-            raise ValueError(
-                f"Training diverged: the parameters became NaN or infinite with "
-                f"learning_rate={self.learning_rate}, momentum={self.momentum}. Use a "
-                "smaller learning_rate (Gaussian visible units need one 5 to 10 times "
-                "smaller than Bernoulli units). The model was left as it was before "
-                "this call."
-            )
+        training = Training(
+            update=lambda rows, lr, momentum: trainer.update(Z, rows, lr, momentum, rng),
+            end_epoch=end_epoch,
+            parameters=self._parameters,
+            restore=self._set_parameters,
+            learning_rate=self.learning_rate,
+            schedule=schedule,
+            momentum=self.momentum,
+            warm_up_momentum=True,
+            divergence_hint=(
+                "Use a smaller learning_rate (Gaussian visible units need one 5 to 10 "
+                "times smaller than Bernoulli units)."
+            ),
+        )
+        stopping = None
+        if self.early_stopping:
+            stopping = EarlyStopping(_HELD_OUT_CRITERION, self.tol, self.n_iter_no_change)
+        run_epochs(self, training, Z.shape[0], n_epochs, batch_size, rng, stopping)
+
+    def _set_parameters(self, parameters):
+        self.components_, self.intercept_visible_, self.intercept_hidden_ = parameters
 
     # ----------------------------------------------------------- transformation
 
@@ -910,7 +891,7 @@ class _Monitor:
             self.held_out_coords = rng.integers(Z.shape[1], size=self.held_out.shape[0])
 
     def record(self, rbm):
-        """Append this epoch's values to the curves; return the early-stopping score."""
+        """Append this epoch's values to the curves; return them by name."""
         train = as_dense(self.train)
         layers = rbm._layers()
         recon = layers.mean(0, [None, layers.mean(1, [train, None])])
@@ -918,23 +899,16 @@ class _Monitor:
         rbm.pseudo_likelihood_curve_.append(
             float(rbm._pseudo_log_likelihood(train, self.coords).mean())
         )
+        criteria = {
+            "reconstruction error": rbm.reconstruction_error_curve_[-1],
+            "pseudo-log-likelihood": rbm.pseudo_likelihood_curve_[-1],
+        }
         if self.held_out is None:
-            return None
+            return criteria
         score = float(rbm._pseudo_log_likelihood(self.held_out, self.held_out_coords).mean())
         rbm.validation_score_curve_.append(score)
         gap = layers.free_energy(self.held_out).mean() - layers.free_energy(self.train).mean()
         rbm.free_energy_gap_curve_.append(float(gap))
-        return score
-
-    def report(self, rbm, seconds):
-        line = (
-            f"[{type(rbm).__name__}] Epoch {rbm.n_iter_}, reconstruction error = "
-            f"{rbm.reconstruction_error_curve_[-1]:.4f}, pseudo-log-likelihood = "
-            f"{rbm.pseudo_likelihood_curve_[-1]:.2f}"
-        )
-        if self.held_out is not None:
-            line += (
-                f", held-out = {rbm.validation_score_curve_[-1]:.2f}, free-energy gap = "
-                f"{rbm.free_energy_gap_curve_[-1]:.2f}"
-            )
-        print(f"{line}, time = {seconds:.2f}s")
+        criteria[_HELD_OUT_CRITERION] = score
+        criteria["free-energy gap"] = float(gap)
+        return criteria

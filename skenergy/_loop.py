@@ -1,0 +1,164 @@
+"""The one epoch loop that trains every trainable estimator.
+
+An estimator describes its training call as a :class:`Training` (how to take one
+minibatch step, what to do at the end of an epoch, its parameters) and
+:func:`run_epochs` does the rest, the same way for every model:
+
+- minibatches of at most ``batch_size`` rows in a fresh random order each epoch
+  (the last one smaller when ``batch_size`` does not divide the rows, as in
+  scikit-learn's MLP and ``BernoulliRBM``);
+- the learning rate of each update from its schedule (:func:`~skenergy._optim.learning_rate_at`),
+  momentum warmed up over the first epochs where the model asks for it;
+- Ctrl-C stops after the current minibatch and keeps the model usable
+  (:class:`~skenergy._optim.interruptible`);
+- after each epoch, parameters that became NaN or infinite stop the fit with a
+  ValueError naming the settings and the way out (the estimator's guard then
+  puts the model back as it was);
+- ``n_iter_`` counts the epochs; the epoch's criteria go to the estimator's
+  curves and, with ``verbose``, to one line: ``[Name] Epoch n: criterion = value,
+  ..., time = s``;
+- early stopping on a score that must improve by ``tol`` within
+  ``n_iter_no_change`` epochs, the best parameters kept and restored.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.utils import gen_batches
+
+from ._optim import interruptible, learning_rate_at, momentum_at
+
+
+@dataclass
+class Training:
+    """One training call of an estimator, as the loop sees it.
+
+    Attributes
+    ----------
+    update : callable ``(rows, learning_rate, momentum) -> None``
+        One minibatch step on the training rows ``rows`` (indices).
+    end_epoch : callable ``(interrupted) -> dict``
+        Called after the epoch's last step: brings the estimator's attributes up
+        to date and returns the epoch's criteria, ``{name: value}``, in the order
+        the verbose line prints them.
+    parameters : callable ``() -> list of ndarray``
+        The arrays checked for divergence (and, with early stopping, copied as
+        the best so far).
+    restore : callable ``(list of ndarray) -> None`` or None
+        Puts back parameters copied from :attr:`parameters` (early stopping).
+    divergence_hint : str
+        Appended to the divergence error: what to change.
+    learning_rate, schedule : float, str
+        See :func:`~skenergy._optim.learning_rate_at`.
+    momentum : float
+    warm_up_momentum : bool
+        Raise momentum from 0.5 over the first epochs (the RBM practice).
+    """
+
+    update: Callable
+    end_epoch: Callable
+    parameters: Callable
+    learning_rate: float
+    schedule: str = "constant"
+    momentum: float = 0.0
+    warm_up_momentum: bool = False
+    restore: Callable | None = None
+    divergence_hint: str = "Use a smaller learning_rate."
+
+
+@dataclass
+class EarlyStopping:
+    """Stop when ``criterion`` has not improved by ``tol`` for ``patience`` epochs
+    (improved: risen, or fallen with ``higher_is_better=False``); with ``keep_best``
+    the best epoch's parameters are restored at the end."""
+
+    criterion: str
+    tol: float
+    patience: float
+    higher_is_better: bool = True
+    keep_best: bool = True
+    best_score: float | None = None
+    best_parameters: Any = None
+    no_change: int = field(default=0)
+
+    def should_stop(self, score, training):
+        score = score if self.higher_is_better else -score
+        if self.best_score is None or score > self.best_score + self.tol:
+            self.best_score, self.no_change = score, 0
+            if self.keep_best:
+                self.best_parameters = [np.copy(p) for p in training.parameters()]
+            return False
+        self.no_change += 1
+        return self.no_change >= self.patience
+
+
+@dataclass
+class Outcome:
+    """How a call of :func:`run_epochs` ended."""
+
+    n_epochs: int = 0
+    stopped_early: bool = False
+    interrupted: bool = False
+
+
+def run_epochs(estimator, training, n_rows, n_epochs, batch_size, rng, stopping=None):
+    """Train ``estimator`` for up to ``n_epochs`` epochs over ``n_rows`` rows.
+
+    ``estimator.n_iter_`` counts the epochs run; ``estimator.verbose`` prints one
+    line per epoch. Returns an :class:`Outcome`.
+    """
+    name = type(estimator).__name__
+    n_batches = -(-n_rows // batch_size)
+    n_updates = n_epochs * n_batches
+    outcome = Outcome()
+    with interruptible(name) as interrupt:
+        for epoch in range(n_epochs):
+            start = time.perf_counter()
+            momentum = training.momentum
+            if training.warm_up_momentum:
+                momentum = momentum_at(estimator.n_iter_, momentum)
+            order = rng.permutation(n_rows)
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
+                for i, rows in enumerate(gen_batches(n_rows, batch_size)):
+                    step = epoch * n_batches + i
+                    lr = learning_rate_at(
+                        step, n_updates, training.learning_rate, training.schedule
+                    )
+                    training.update(order[rows], lr, momentum)
+                    if interrupt.requested:
+                        break
+            outcome.interrupted = interrupt.requested
+            criteria = training.end_epoch(outcome.interrupted)
+            _check_finite(name, training)
+            estimator.n_iter_ += 1
+            outcome.n_epochs += 1
+            if estimator.verbose:
+                _report(name, estimator.n_iter_, criteria, time.perf_counter() - start)
+            if stopping is not None and stopping.should_stop(
+                criteria[stopping.criterion], training
+            ):
+                outcome.stopped_early = True
+            if outcome.stopped_early or outcome.interrupted:
+                break
+    if stopping is not None and stopping.best_parameters is not None:
+        training.restore(stopping.best_parameters)
+    return outcome
+
+
+def _check_finite(name, training):
+    with np.errstate(invalid="ignore"):
+        finite = all(np.isfinite(p).all() for p in training.parameters())
+    if not finite:
+        raise ValueError(
+            f"Training diverged: the parameters of {name} became NaN or infinite with "
+            f"learning_rate={training.learning_rate}. {training.divergence_hint} The model "
+            "was left as it was before this call."
+        )
+
+
+def _report(name, epoch, criteria, seconds):
+    values = ", ".join(f"{key} = {value:.6g}" for key, value in criteria.items())
+    print(f"[{name}] Epoch {epoch}: {values}, time = {seconds:.2f}s")
