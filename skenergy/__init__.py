@@ -1,6 +1,7 @@
 """skenergy: energy-based neural networks as scikit-learn estimators."""
 
 from ._partition import LogPartition
+from ._show_versions import show_versions
 from .boltzmann import BoltzmannClassifier, BoltzmannMachine
 from .hopfield import HopfieldMemory, ModernHopfieldMemory, Recall, retrieve
 from .mlp import BackpropMLPClassifier, BackpropMLPRegressor
@@ -20,4 +21,5 @@ __all__ = [
     "RestrictedBM",
     "__version__",
     "retrieve",
+    "show_versions",
 ]

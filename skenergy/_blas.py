@@ -14,9 +14,14 @@ be NumPy's library, not SciPy's (``scipy.linalg.cython_blas``): pip wheels of th
 two each carry their own OpenBLAS, and when products alternate between them, the
 idle threads of one pool spin against the other (measured on 2 cores: 12 ms
 instead of 0.35 ms for a 100 x 785 x 501 product). Where NumPy's BLAS is another
-library (MKL, Accelerate, a system OpenBLAS), the same results come from NumPy.
+library (MKL, Accelerate, a system OpenBLAS), on NumPy 1.x (whose wheels name their
+OpenBLAS differently), or when the environment variable ``SKENERGY_DIRECT_BLAS`` is
+``0`` (read at first use), the same results come from NumPy, a little slower:
+:func:`direct_blas` says which path runs and why, and ``skenergy.show_versions()``
+prints it.
 """
 
+import contextlib
 import ctypes
 import functools
 import glob
@@ -24,6 +29,7 @@ import os
 from ctypes import c_double, c_float, c_int, c_int64, c_void_p
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
@@ -56,14 +62,41 @@ def _argument_types(integer):
     return types
 
 
-@functools.cache
-def _routines():
-    """``{(name, dtype): ctypes function}`` for gemm, axpy and axpby; empty if unusable.
+#: Set to ``0`` to make every update run through NumPy.
+ENVIRONMENT_SWITCH = "SKENERGY_DIRECT_BLAS"
 
-    Loaded on first use: the library is the one NumPy has already loaded, so the
+
+@functools.cache
+def direct_blas():
+    """``(path or None, reason)``: the OpenBLAS called directly, or why none is.
+
+    Decided on first use: the library is the one NumPy has already loaded, so the
     calls share its thread pool and its threadpoolctl limits.
     """
+    if os.environ.get(ENVIRONMENT_SWITCH, "1").strip() == "0":
+        return None, f"turned off by {ENVIRONMENT_SWITCH}=0"
+    if int(np.__version__.split(".")[0]) < 2:
+        return None, f"NumPy {np.__version__}: direct calls need NumPy 2's OpenBLAS build"
     path = _numpy_blas_library()
+    if path is None:
+        return None, "NumPy's BLAS is not the OpenBLAS of its wheels (MKL, Accelerate, conda...)"
+    return path, "NumPy's own OpenBLAS"
+
+
+def describe():
+    """One line: which path the in-place updates take, and why."""
+    path, reason = direct_blas()
+    if path is not None and _routines():
+        return f"direct calls to {path} ({reason})"
+    if path is not None:
+        reason = f"no CBLAS gemm/axpy/axpby symbols found in {path}"
+    return f"through NumPy: {reason}"
+
+
+@functools.cache
+def _routines():
+    """``{(name, dtype): ctypes function}`` for gemm, axpy and axpby; empty if unusable."""
+    path, _ = direct_blas()
     if path is None:
         return {}
     try:
@@ -104,7 +137,15 @@ def gemm(A, B, C, alpha=1.0, beta=0.0):
         its columns), not overlapping A or B.
     alpha, beta : float
         With ``beta=0`` C is only written, never read (it may hold NaN).
+
+    Raises
+    ------
+    ValueError
+        When C may share memory with A or B: BLAS would read what it has
+        already overwritten.
     """
+    if np.may_share_memory(C, A) or np.may_share_memory(C, B):
+        raise ValueError("gemm: C must not overlap A or B (it is written while they are read).")
     function = _routines().get(("gemm", C.dtype))
     layout_a, layout_b, layout_c = _row_major(A), _row_major(B), _row_major(C)
     if (
@@ -174,3 +215,24 @@ def _numpy_gemm(A, B, C, alpha, beta):
             C *= beta
         C += product
     return C
+
+
+#: Below this many multiply-adds per product, training runs BLAS on one thread.
+#: Measured on 2 cores (AMD EPYC): a second thread gains nothing below about 4M
+#: (digits-sized RBM steps: 1.7M) and 20-40% from 13M up (MNIST steps: 39M); with
+#: another process busy on a core, two threads made a digits fit 3.7x slower.
+SMALL_PRODUCT = 1 << 23
+
+
+@functools.cache
+def _thread_controller():
+    return ThreadpoolController()
+
+
+def threads_for(multiply_adds):
+    """A context for a loop whose largest product has ``multiply_adds``: BLAS on one
+    thread when that is small (threads cost more than they give, and spin against
+    other processes on a busy machine), the current setting otherwise."""
+    if multiply_adds is None or multiply_adds >= SMALL_PRODUCT:
+        return contextlib.nullcontext()
+    return _thread_controller().limit(limits=1, user_api="blas")

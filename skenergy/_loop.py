@@ -18,7 +18,8 @@ minibatch step, what to do at the end of an epoch, its parameters) and
   curves and, with ``verbose``, to one line: ``[Name] Epoch n: criterion = value,
   ..., time = s``;
 - early stopping on a score that must improve by ``tol`` within
-  ``n_iter_no_change`` epochs, the best parameters kept and restored.
+  ``n_iter_no_change`` epochs, the best parameters kept and restored;
+- BLAS on one thread when the model's products are small.
 """
 
 import time
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils import gen_batches
 
+from ._blas import threads_for
 from ._optim import interruptible, learning_rate_at, momentum_at
 
 
@@ -56,6 +58,9 @@ class Training:
     momentum : float
     warm_up_momentum : bool
         Raise momentum from 0.5 over the first epochs (the RBM practice).
+    multiply_adds : int or None
+        Size of the largest matrix product of a step: below
+        :data:`~skenergy._blas.SMALL_PRODUCT` the loop runs BLAS on one thread.
     """
 
     update: Callable
@@ -67,6 +72,7 @@ class Training:
     warm_up_momentum: bool = False
     restore: Callable | None = None
     divergence_hint: str = "Use a smaller learning_rate."
+    multiply_adds: int | None = None
 
 
 @dataclass
@@ -114,7 +120,7 @@ def run_epochs(estimator, training, n_rows, n_epochs, batch_size, rng, stopping=
     n_batches = -(-n_rows // batch_size)
     n_updates = n_epochs * n_batches
     outcome = Outcome()
-    with interruptible(name) as interrupt:
+    with threads_for(training.multiply_adds), interruptible(name) as interrupt:
         for epoch in range(n_epochs):
             start = time.perf_counter()
             momentum = training.momentum

@@ -5,12 +5,14 @@ batch of states; the estimators supply that function (and, for AIS, a transition
 operator), so each model's algebra stays in its own module.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import logsumexp
 
 from ._units import UNITS
+from .exceptions import AISWarning
 
 #: Largest layer ``"auto"`` enumerates exactly (2**20 states, a second or two).
 MAX_AUTO_EXACT_UNITS = 20
@@ -67,6 +69,57 @@ class LogPartition:
             object.__setattr__(self, "lower", self.log_z)
         if self.upper is None:
             object.__setattr__(self, "upper", self.log_z)
+
+
+#: Below this fraction of effective AIS runs, an estimate warns (on MNIST the
+#: default RBM had 5 to 8 of 100 with a 0.6-nat forward-reverse bracket; models
+#: whose estimate was off by 7 nats or more had 1 to 3).
+MIN_EFFECTIVE_RUN_FRACTION = 0.03
+
+
+def partition_method(partition, n_units, what):
+    """``"exact"`` or ``"ais"`` for an estimator's ``partition`` parameter.
+
+    ``"auto"`` enumerates up to ``MAX_AUTO_EXACT_UNITS`` units; ``"exact"`` checks
+    that the ``n_units`` of ``what`` can be enumerated.
+    """
+    if partition == "auto":
+        return "exact" if n_units <= MAX_AUTO_EXACT_UNITS else "ais"
+    if partition == "exact":
+        check_enumerable(n_units, what)
+    return partition
+
+
+def cached_log_partition(estimator, method, compute):
+    """The contract of every ``log_partition`` method: a :class:`LogPartition`,
+    computed by ``compute(method)`` once per fitted model and setting, and cached
+    in ``estimator._log_partition_cache`` (which fitting clears). An AIS estimate
+    carried by few runs raises an :class:`~skenergy.exceptions.AISWarning`.
+
+    AIS estimates use the estimator's ``_ais_seed``, drawn once when it is
+    fitted: reproducible, and the model's sampling generator is left alone.
+    """
+    key = f"{method}, {estimator.n_betas} betas, {estimator.n_runs} runs"  # plain keys persist
+    cache = estimator.__dict__.setdefault("_log_partition_cache", {})
+    if key not in cache:
+        cache[key] = compute(method)
+        if cache[key].method != "exact":
+            warn_if_unreliable(cache[key])
+    return cache[key]
+
+
+def warn_if_unreliable(estimate):
+    """Warn when fewer than 3% of the AIS runs carry the estimate."""
+    if estimate.effective_runs < MIN_EFFECTIVE_RUN_FRACTION * estimate.n_runs:
+        warnings.warn(
+            f"The AIS estimate of log Z ({estimate.log_z:.2f}) rests on "
+            f"{estimate.effective_runs:.1f} effective runs out of {estimate.n_runs}: "
+            "a few runs dominate, so log Z is probably too low and the log-likelihood "
+            "too high. Increase n_betas (and n_runs) until two estimates agree (for an "
+            "RBM, until forward and reverse AIS agree: log_partition_bounds()).",
+            AISWarning,
+            stacklevel=3,
+        )
 
 
 def check_enumerable(n_units, what):

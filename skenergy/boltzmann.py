@@ -20,10 +20,12 @@ from ._dynamics import GibbsChains
 from ._loop import Training, run_epochs
 from ._optim import momentum_step
 from ._partition import (
-    MAX_AUTO_EXACT_UNITS,
     MAX_EXACT_UNITS,
     annealed_importance_sampling,
+    cached_log_partition,
     check_enumerable,
+    exact_log_partition,
+    partition_method,
 )
 from ._sampling import ais_betas, geometric_temperatures, make_generator
 from ._units import binary_states
@@ -195,7 +197,12 @@ class _BoltzmannBase(BaseEstimator):
         self._chains = self._random_states(self.n_chains or self.batch_size, rng)
         self.n_iter_ = 0
         self.log_likelihood_curve_ = []
-        self._log_partition_cache = None
+        self._log_partition_cache = {}
+
+    def _draw_ais_seed(self, rng):
+        """The seed of the AIS estimates of log Z, drawn once per fitted model (after
+        training, so that the training stream is the same with or without it)."""
+        self._ais_seed = int(rng.integers(np.iinfo(np.int32).max))
 
     def _random_states(self, n_states, rng):
         """Uniformly random states: each unit on with probability 1/2, groups one-hot."""
@@ -212,10 +219,14 @@ class _BoltzmannBase(BaseEstimator):
 
     def _allowed(self, states):
         """The states whose softmax groups are one-hot."""
+        return states[self._one_hot(states)]
+
+    def _one_hot(self, states):
+        """Which states have exactly one unit on in each softmax group."""
         keep = np.ones(len(states), dtype=bool)
         for group in self._groups:
             keep &= states[:, group].sum(axis=1) == 1
-        return states[keep]
+        return keep
 
     def _chains_for(self, start, rng, clamp=None):
         return GibbsChains(
@@ -258,7 +269,7 @@ class _BoltzmannBase(BaseEstimator):
         return self.method == "auto" and self._n_units <= MAX_AUTO_EXACT_LEARNING_UNITS
 
     def _train(self, V, n_epochs, rng, schedule):
-        self._log_partition_cache = None
+        self._log_partition_cache = {}
         states = None
         if self._exact_learning():
             states = self._allowed(binary_states(self._n_units, 0, 1 << self._n_units))
@@ -286,6 +297,8 @@ class _BoltzmannBase(BaseEstimator):
             schedule=schedule,
             momentum=self.momentum,
             warm_up_momentum=True,
+            multiply_adds=self._n_units**2
+            * (len(states) if states is not None else max(self.batch_size, self.n_chains or 0)),
         )
         run_epochs(self, training, V.shape[0], n_epochs, self.batch_size, rng)
 
@@ -419,17 +432,18 @@ class _BoltzmannBase(BaseEstimator):
         return np.exp(log_weights - logsumexp(log_weights))
 
     def _exact_log_likelihood(self, V):
-        return self._log_marginal(V) - self._exact_log_partition()
+        return self._log_marginal(V) - self._exact_log_partition().log_z
 
     def _exact_log_partition(self):
+        """Exact ``log Z`` (a :class:`LogPartition`), summing over the allowed states."""
         check_enumerable(self._n_units, "states of the machine")
-        log_z = []
-        n_states = 1 << self._n_units
-        chunk = max(1, _ENUMERATION_ELEMENTS // self._n_units)
-        for lo in range(0, n_states, chunk):
-            S = self._allowed(binary_states(self._n_units, lo, min(lo + chunk, n_states)))
-            log_z.append(logsumexp(-energy(S, self.coupling_, self.intercept_) / self.temperature))
-        return float(logsumexp(log_z))
+
+        def log_weight(S):
+            log_w = -energy(S, self.coupling_, self.intercept_) / self.temperature
+            log_w[~self._one_hot(S)] = -np.inf  # states the softmax groups forbid
+            return log_w
+
+        return exact_log_partition(log_weight, self._n_units)
 
     def _log_marginal(self, V):
         """``log sum_h exp(-E(v, h) / T)`` for each row of V."""
@@ -465,21 +479,33 @@ class _BoltzmannBase(BaseEstimator):
         return (spins > 0).astype(np.float64)
 
     def log_partition(self):
-        """``log Z`` of the model at its temperature: exact or by AIS, cached."""
-        check_is_fitted(self)
-        if self._log_partition_cache is None:
-            exact = self.partition == "exact" or (
-                self.partition == "auto" and self._n_units <= MAX_AUTO_EXACT_UNITS
-            )
-            if exact:
-                self._log_partition_cache = self._exact_log_partition()
-            else:
-                self._log_partition_cache = self._ais_log_partition().log_z
-        return self._log_partition_cache
+        """The log partition function ``log Z`` of the machine at its temperature.
 
-    def _ais_log_partition(self):
+        Exact by enumeration up to 20 units with ``partition="auto"`` (26 with
+        ``"exact"``), annealed importance sampling from the uniform distribution
+        otherwise. Computed once per fitted model and cached; the AIS estimate uses
+        its own seed, drawn when the model was fitted, so it is reproducible and
+        leaves the sampling generator alone.
+
+        Returns
+        -------
+        estimate : LogPartition
+            ``log_z``, its standard error ``std``, the 3-standard-error interval
+            ``lower``, ``upper``, the ``method`` used and, for AIS, the effective
+            number of runs (an :class:`~skenergy.exceptions.AISWarning` says when
+            a few runs carry the estimate).
+        """
+        check_is_fitted(self)
+        method = partition_method(self.partition, self._n_units, "states of the machine")
+        return cached_log_partition(self, method, self._compute_log_partition)
+
+    def _compute_log_partition(self, method):
+        if method == "exact":
+            return self._exact_log_partition()
+        return self._ais_log_partition(np.random.default_rng(self._ais_seed))
+
+    def _ais_log_partition(self, rng):
         """AIS from the uniform distribution over the allowed states (beta = 0)."""
-        rng = make_generator(0)
         T, W, b = self.temperature, self.coupling_, self.intercept_
 
         def log_ratio(state, beta_from, beta_to):
@@ -650,6 +676,7 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
             rng = make_generator(self.random_state)
             self._initialise(V, rng)
             self._train(V, self.max_iter, rng, self.learning_rate_schedule)
+            self._draw_ais_seed(rng)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -676,6 +703,8 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
                 self._rng = make_generator(self.random_state)
                 self._initialise(V, self._rng)
             self._train(V, 1, self._rng, "constant")
+            if first_call:
+                self._draw_ais_seed(self._rng)
         return self
 
     @property
@@ -721,7 +750,7 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         log_p : ndarray of shape (n_samples,)
         """
         V = self._binary_visible(X)
-        return self._log_marginal(V) - self.log_partition()
+        return self._log_marginal(V) - self.log_partition().log_z
 
     def score(self, X, y=None):
         """Mean log-likelihood of the rows of X (see :meth:`score_samples`).
@@ -932,6 +961,7 @@ class BoltzmannClassifier(ClassifierMixin, _BoltzmannBase):
         n_features = X.shape[1]
         self._initialise(V, rng, groups=[np.arange(n_features, n_features + n_classes)])
         self._train(V, self.max_iter, rng, self.learning_rate_schedule)
+        self._draw_ais_seed(rng)
         return self
 
     def predict_log_proba(self, X):

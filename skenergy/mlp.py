@@ -322,6 +322,7 @@ class _BaseMLP(BaseEstimator):
             learning_rate=self._rate(),
             schedule=self.learning_rate_schedule,
             momentum=self.momentum,
+            multiply_adds=batch * max(W.size for W in self.coefs_),
             divergence_hint=(
                 f"Lower the learning rate, or scale the inputs{self._scale_targets_hint}."
             ),

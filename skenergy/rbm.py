@@ -1,6 +1,5 @@
 """Restricted Boltzmann machines with Bernoulli or Gaussian visible units."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,18 +15,11 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._layered import Layers
 from ._loop import EarlyStopping, Training, run_epochs
-from ._partition import (
-    MAX_AUTO_EXACT_UNITS,
-    check_enumerable,
-)
+from ._partition import cached_log_partition, partition_method
 from ._rbm_step import FusedTrainer
-from ._sampling import (
-    ais_betas,
-    make_generator,
-)
+from ._sampling import ais_betas, make_generator
 from ._units import UNITS
 from ._validation import as_dense, check_mask_shape, check_unit_interval, restored_on_error
-from .exceptions import AISWarning
 
 #: Rows of training (and held-out) data on which the learning curves are measured.
 _MONITOR_ROWS = 500
@@ -467,6 +459,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             schedule=schedule,
             momentum=self.momentum,
             warm_up_momentum=True,
+            multiply_adds=batch_size * (Z.shape[1] + 1) * (self.n_components + 1),
             divergence_hint=(
                 "Use a smaller learning_rate (Gaussian visible units need one 5 to 10 "
                 "times smaller than Bernoulli units)."
@@ -752,7 +745,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             number of runs.
         """
         check_is_fitted(self)
-        return self._cached_log_partition(self._partition_method())
+        return cached_log_partition(self, self._partition_method(), self._compute_log_partition)
 
     def log_partition_bounds(self, n_steps=1000):
         """Bracket ``log Z`` between forward and reverse AIS (bidirectional Monte Carlo).
@@ -778,31 +771,19 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """
         check_is_fitted(self)
         _check_count(n_steps, "n_steps", minimum=0)
-        forward = self._cached_log_partition("ais")
+        forward = cached_log_partition(self, "ais", self._compute_log_partition)
         rng = np.random.default_rng([self._ais_seed, 1])
         samples = self._run_chains(self._chains_from_persistent(self.n_runs, rng), n_steps, rng)
         return forward, self._ais_log_partition(rng, start=samples)
 
-    def _cached_log_partition(self, method):
-        key = f"{method}, {self.n_betas} betas, {self.n_runs} runs"  # plain keys persist anywhere
-        cache = self.__dict__.setdefault("_log_partition_cache", {})
-        if key not in cache:
-            if method == "exact":
-                layers = self._layers(np.float64)
-                cache[key] = layers.exact_log_partition(self._enumerated_layer())
-            else:
-                cache[key] = self._ais_log_partition(np.random.default_rng(self._ais_seed))
-                _warn_if_unreliable(cache[key])
-        return cache[key]
+    def _compute_log_partition(self, method):
+        if method == "exact":
+            return self._layers(np.float64).exact_log_partition(self._enumerated_layer())
+        return self._ais_log_partition(np.random.default_rng(self._ais_seed))
 
     def _partition_method(self):
-        n_units = self._enumerated_layer_size()
-        if self.partition == "auto":
-            return "exact" if n_units <= MAX_AUTO_EXACT_UNITS else "ais"
-        if self.partition == "exact":
-            name = "visible layer" if self._enumerated_layer() == 0 else "hidden layer"
-            check_enumerable(n_units, name)
-        return self.partition
+        layer = "visible layer" if self._enumerated_layer() == 0 else "hidden layer"
+        return partition_method(self.partition, self._enumerated_layer_size(), layer)
 
     def _enumerated_layer(self):
         """The layer exact ``log Z`` enumerates: the smaller one, if it is binary."""
@@ -855,28 +836,9 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return tags
 
 
-#: Below this fraction of effective AIS runs, log_partition warns (on MNIST the
-#: default model had 5 to 8 of 100 with a 0.6-nat forward-reverse bracket; models
-#: whose estimate was off by 7 nats or more had 1 to 3).
-_MIN_EFFECTIVE_RUN_FRACTION = 0.03
-
-
 def _check_count(value, name, minimum):
     if not isinstance(value, Integral) or isinstance(value, bool) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-
-
-def _warn_if_unreliable(estimate):
-    if estimate.effective_runs < _MIN_EFFECTIVE_RUN_FRACTION * estimate.n_runs:
-        warnings.warn(
-            f"The AIS estimate of log Z ({estimate.log_z:.2f}) rests on "
-            f"{estimate.effective_runs:.1f} effective runs out of {estimate.n_runs}: "
-            "a few runs dominate, so log Z is probably too low and the log-likelihood "
-            "too high. Check it with log_partition_bounds(), and increase n_betas (and "
-            "n_runs) until forward and reverse estimates agree.",
-            AISWarning,
-            stacklevel=3,
-        )
 
 
 class _Monitor:

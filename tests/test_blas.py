@@ -140,3 +140,75 @@ def test_training_without_numpys_blas_gives_the_same_models(monkeypatch):
                     expected, got = [expected], [got]
                 for e, g in zip(expected, got, strict=True):
                     np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-12)
+
+
+def test_gemm_refuses_an_output_that_overlaps_its_inputs():
+    A = np.ones((4, 4))
+    with pytest.raises(ValueError, match="must not overlap"):
+        gemm(A, np.ones((4, 4)), A)
+    with pytest.raises(ValueError, match="must not overlap"):
+        gemm(np.ones((4, 4)), A[:, :4].T, A)
+
+
+@pytest.fixture
+def fresh_blas_decision(monkeypatch):
+    """Forget the cached decision before and after the test."""
+    _blas.direct_blas.cache_clear()
+    _blas._routines.cache_clear()
+    yield monkeypatch
+    _blas.direct_blas.cache_clear()
+    _blas._routines.cache_clear()
+
+
+def test_the_environment_switch_turns_direct_calls_off(fresh_blas_decision):
+    fresh_blas_decision.setenv(_blas.ENVIRONMENT_SWITCH, "0")
+    assert _blas._routines() == {}
+    assert "through NumPy: turned off by SKENERGY_DIRECT_BLAS=0" in _blas.describe()
+    C = np.zeros((3, 3))
+    gemm(np.eye(3), np.full((3, 3), 2.0), C, alpha=0.5)  # the NumPy path still computes
+    np.testing.assert_allclose(C, 1.0)
+
+
+def test_numpy_1_takes_numpys_path_and_says_so(fresh_blas_decision):
+    fresh_blas_decision.setattr(np, "__version__", "1.26.4")
+    assert _blas._routines() == {}
+    assert "NumPy 1.26.4" in _blas.describe()
+
+
+def test_show_versions_names_the_update_path(capsys):
+    import skenergy
+
+    skenergy.show_versions()
+    out = capsys.readouterr().out
+    assert "numpy: " + np.__version__ in out
+    assert _blas.describe() in out
+
+
+def numpy_blas_threads():
+    path = _blas._numpy_blas_library()
+    counts = [p["num_threads"] for p in threadpool_info() if p["filepath"] == path]
+    return counts[0] if counts else None
+
+
+@pytest.mark.parametrize("n_components, small", [(16, True), (1000, False)])
+def test_small_models_train_on_one_blas_thread(monkeypatch, n_components, small):
+    # Tiny products pay for threads that spin (and fight other processes for the
+    # cores); large ones gain from them. The choice ends with the fit.
+    from skenergy import RestrictedBM
+    from skenergy._rbm_step import FusedTrainer
+
+    if numpy_blas_threads() is None:
+        pytest.skip("NumPy's BLAS is not an OpenBLAS that threadpoolctl sees")
+    before = numpy_blas_threads()
+    seen = []
+    update = FusedTrainer.update
+
+    def recording(self, *args):
+        seen.append(numpy_blas_threads())
+        return update(self, *args)
+
+    monkeypatch.setattr(FusedTrainer, "update", recording)
+    X = (np.random.default_rng(0).random((200, 100)) < 0.3).astype(float)
+    RestrictedBM(n_components=n_components, max_iter=1, random_state=0).fit(X)
+    assert set(seen) == ({1} if small else {before})
+    assert numpy_blas_threads() == before

@@ -26,7 +26,7 @@ def random_machine(n_visible, n_hidden, connections="full", scale=1.0, seed=0, *
     W = scale * rng.standard_normal((n_units, n_units))
     machine.coupling_ = np.where(machine._mask, (W + W.T) / 2, 0.0)
     machine.intercept_ = scale * rng.standard_normal(n_units)
-    machine._log_partition_cache = None
+    machine._log_partition_cache = {}
     return machine
 
 
@@ -61,7 +61,7 @@ def test_log_likelihood_matches_brute_force(connections):
 
 def test_temperature_scales_the_distribution():
     machine = random_machine(3, 2, scale=1.0).set_params(temperature=2.0)
-    machine._log_partition_cache = None
+    machine._log_partition_cache = {}
     V = binary_states(3, 0, 8)
     assert np.allclose(machine.score_samples(V), brute_log_likelihood(machine, V))
 
@@ -74,7 +74,7 @@ def exact_step(machine, V):
     machine._update(V, 1.0, 0.0, np.random.default_rng(0), states)
     step = machine.coupling_ - W, machine.intercept_ - b
     machine.coupling_, machine.intercept_ = W, b
-    machine._log_partition_cache = None
+    machine._log_partition_cache = {}
     return step
 
 
@@ -86,7 +86,7 @@ def test_exact_gradient_matches_finite_differences(connections):
     eps = 1e-5
 
     def mean_log_likelihood():
-        machine._log_partition_cache = None
+        machine._log_partition_cache = {}
         return np.mean(brute_log_likelihood(machine, V))
 
     for i, j in zip(*np.nonzero(np.triu(machine._mask)), strict=True):
@@ -325,8 +325,8 @@ def test_samples_follow_the_model():
 
 def test_ais_log_partition_matches_enumeration():
     machine = random_machine(10, 4, scale=0.5, seed=13, partition="ais", n_betas=3000)
-    exact = machine._exact_log_partition()
-    estimate = machine._ais_log_partition()
+    exact = machine._exact_log_partition().log_z
+    estimate = machine._ais_log_partition(np.random.default_rng(0))
     assert abs(estimate.log_z - exact) < max(4 * estimate.std, 0.05)
 
 
@@ -457,7 +457,7 @@ def test_classifier_exact_learning_counts_only_one_hot_states():
     # The exact joint log-likelihood is a proper one: p(x, y) sums to 1 over
     # the allowed states.
     S = clf._allowed(binary_states(6, 0, 64))
-    log_z = clf._exact_log_partition()
+    log_z = clf._exact_log_partition().log_z
     assert np.isclose(np.exp(logsumexp(-energy(S, clf.coupling_, clf.intercept_)) - log_z), 1)
 
 

@@ -1,6 +1,9 @@
+import warnings
+
 import numpy as np
 import pytest
 from scipy.special import logsumexp
+from sklearn.base import clone
 
 from skenergy._partition import (
     LogPartition,
@@ -10,6 +13,9 @@ from skenergy._partition import (
 )
 from skenergy._sampling import ais_betas, sample_bernoulli
 from skenergy._units import binary_states
+from skenergy.exceptions import AISWarning
+
+from ._fitted import configurations
 
 
 def test_exact_log_partition_in_chunks_matches_direct_sum():
@@ -52,3 +58,30 @@ def test_ais_on_independent_units_recovers_log_z():
 def test_log_partition_defaults_to_a_point_interval():
     exact = LogPartition(log_z=3.0)
     assert exact.lower == exact.upper == 3.0 and exact.std == 0.0
+
+
+@pytest.mark.parametrize(
+    "estimator, X, y", [c for c in configurations() if hasattr(c[0], "log_partition")]
+)
+def test_every_log_partition_keeps_one_contract(estimator, X, y):
+    # A LogPartition; AIS reproducible from a seed drawn at fit, cached, leaving the
+    # sampling generator alone; cleared by partial_fit.
+    def fitted():
+        model = clone(estimator).set_params(partition="ais", n_betas=50, n_runs=10)
+        return model.fit(X) if y is None else model.fit(X, y)
+
+    model, twin = fitted(), fitted()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AISWarning)
+        first = model.log_partition()
+        assert isinstance(first, LogPartition) and first.method == "ais"
+        assert model.log_partition() is first
+        assert twin.log_partition() == first
+        if hasattr(model, "sample"):
+            assert np.array_equal(model.sample(3, n_steps=2), fitted().sample(3, n_steps=2))
+        if hasattr(model, "partial_fit") and y is None:
+            model.partial_fit(X)
+            assert model.log_partition() is not first
+    exact = clone(model).set_params(partition="exact")
+    exact = exact.fit(X) if y is None else exact.fit(X, y)
+    assert exact.log_partition().method == "exact" and exact.log_partition().std == 0.0
