@@ -5,7 +5,9 @@ compares them with the probabilities in place: no float64 temporaries on float32
 models, and no new arrays per minibatch when the caller passes ``out``.
 """
 
+import copy
 import math
+from contextlib import contextmanager
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -24,6 +26,36 @@ def make_generator(random_state):
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
         return np.random.default_rng(seed)
     return np.random.default_rng(random_state)
+
+
+# ``random_state`` of a method has one meaning everywhere: an int, RandomState or
+# Generator gives that stream and leaves the model untouched; None means the
+# estimator's own randomness, in the way the method's purpose needs. A method that
+# *answers* about its input (predict, complete, score) must be a function of the
+# model and the input, so it restarts from the estimator's ``random_state`` on
+# every call; a method that *draws* samples (sample, gibbs) must give fresh draws
+# on every call and let a chain be continued call after call, so it continues the
+# generator that fit seeded. BernoulliRBM.gibbs and GaussianMixture.sample are the
+# two halves of this rule in scikit-learn.
+
+
+def answer_generator(estimator, random_state):
+    """The generator of a method that answers about its input: ``random_state``,
+    or when None a fresh one from the estimator's ``random_state`` on every call."""
+    return make_generator(estimator.random_state if random_state is None else random_state)
+
+
+@contextmanager
+def draw_generator(estimator, random_state):
+    """The generator of a method that draws samples: ``random_state``, or when
+    None the model's own generator, continued; it advances only when the call
+    returns (a call that fails or is interrupted leaves the model as it was)."""
+    if random_state is not None:
+        yield make_generator(random_state)
+        return
+    rng = copy.deepcopy(estimator._rng)
+    yield rng
+    estimator._rng = rng
 
 
 def uniform(shape, dtype, rng, out=None):

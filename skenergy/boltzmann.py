@@ -27,7 +27,13 @@ from ._partition import (
     exact_log_partition,
     partition_method,
 )
-from ._sampling import ais_betas, geometric_temperatures, make_generator
+from ._sampling import (
+    ais_betas,
+    answer_generator,
+    draw_generator,
+    geometric_temperatures,
+    make_generator,
+)
 from ._units import binary_states
 from ._validation import (
     check_binary,
@@ -798,7 +804,9 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
             model); a low one makes annealing a search for low-energy states.
 
         random_state : int, RandomState instance or None, default=None
-            None continues the estimator's own generator.
+            None continues the model's own generator (seeded by ``random_state``
+            at fit), so successive calls draw afresh; it advances only when the
+            call succeeds.
 
         Returns
         -------
@@ -806,11 +814,11 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
             Visible states in ``encoding_``.
         """
         check_is_fitted(self)
-        rng = self._rng if random_state is None else make_generator(random_state)
-        chains = self._chains_for(self._random_states(int(n_samples), rng), rng)
         schedule = self._chain_temperatures(n_steps, annealing_temperature, final_temperature)
-        for temperature in schedule:
-            chains.sweep(temperature)
+        with draw_generator(self, random_state) as rng:
+            chains = self._chains_for(self._random_states(int(n_samples), rng), rng)
+            for temperature in schedule:
+                chains.sweep(temperature)
         return self._encode(chains.states[:, : self._n_visible])
 
     def _encode(self, V):
@@ -831,8 +839,15 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
             Binary rows with NaN where values are unknown.
 
         n_steps : int, default=200
+            Sweeps: half annealing, half counting.
+
         annealing_temperature : float or None, default=2.0
+            Temperature the annealing starts from; None: the model's throughout.
+
         random_state : int, RandomState instance or None, default=None
+            Seed of the starting states and sweeps; None starts afresh from the
+            estimator's ``random_state`` on every call, so the same rows get the
+            same completion.
 
         Returns
         -------
@@ -842,7 +857,7 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         X = self._visible(X, allow_nan=True)
         known = ~np.isnan(X)
         spins, _ = check_binary(np.where(known, X, 1), type(self).__name__, self.binarize)
-        rng = self._rng if random_state is None else make_generator(random_state)
+        rng = answer_generator(self, random_state)
         n_rows = X.shape[0]
         start = self._random_states(n_rows, rng)
         start[:, : self._n_visible] = np.where(known, spins > 0, start[:, : self._n_visible])

@@ -21,7 +21,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, validate_data
 
 from ._dynamics import energy, run_async, run_glauber, run_sync
-from ._sampling import flip_spins, geometric_temperatures, make_generator
+from ._sampling import answer_generator, flip_spins, geometric_temperatures, make_generator
 from ._validation import (
     check_binary,
     check_fitted_rows,
@@ -470,8 +470,9 @@ class HopfieldMemory(BaseEstimator):
             completion); None lets every unit move.
 
         random_state : int, RandomState instance or None, default=None
-            Seed of the asynchronous orders and stochastic dynamics; None uses
-            the estimator's ``random_state`` (a fresh generator each call).
+            Seed of the asynchronous orders and stochastic dynamics; None starts
+            afresh from the estimator's ``random_state`` on every call, so the
+            same probes get the same recall.
 
         Returns
         -------
@@ -483,7 +484,7 @@ class HopfieldMemory(BaseEstimator):
         return self._recall(S, clamp, random_state)
 
     def _recall(self, S, clamp, random_state):
-        rng = make_generator(self.random_state if random_state is None else random_state)
+        rng = answer_generator(self, random_state)
         settling = self._settle(S, self.weights_, self.intercept_, rng, clamp=clamp)
         return Recall(
             from_spins(S, self.encoding_),
@@ -539,7 +540,7 @@ class HopfieldMemory(BaseEstimator):
         if np.isnan(X[known]).any():
             raise ValueError("X holds NaN in units that mask marks as known.")
         S, _ = self._spins(np.where(known, X, 1))  # 1 stands in for unknown units
-        rng = make_generator(self.random_state)
+        rng = answer_generator(self, None)
         guess = np.where(rng.random(X.shape) < 0.5, 1, -1)
         S = np.where(known, S, guess).astype(X.dtype)
         recall = self._recall(S, clamp, rng)
@@ -623,7 +624,7 @@ class HopfieldMemory(BaseEstimator):
         score : float
         """
         S, _ = self._spins(self._probes(X))
-        rng = make_generator(self.random_state)
+        rng = answer_generator(self, None)
         probes = flip_spins(S, self.noise, rng)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)

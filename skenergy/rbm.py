@@ -17,7 +17,7 @@ from ._layered import Layers
 from ._loop import EarlyStopping, Training, run_epochs
 from ._partition import cached_log_partition, partition_method
 from ._rbm_step import FusedTrainer
-from ._sampling import ais_betas, make_generator
+from ._sampling import ais_betas, answer_generator, draw_generator, make_generator
 from ._units import UNITS
 from ._validation import as_dense, check_mask_shape, check_unit_interval, restored_on_error
 
@@ -552,7 +552,9 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             Gibbs steps.
 
         random_state : int, RandomState instance or None, default=None
-            ``None`` uses (and advances) the model's own generator.
+            None continues the model's own generator (seeded by ``random_state``
+            at fit), so successive calls draw afresh and a chain can be continued
+            call by call; it advances only when the call succeeds.
 
         Returns
         -------
@@ -561,7 +563,8 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """
         _check_count(n_steps, "n_steps", minimum=0)
         Z = self._chain_start(X)
-        return self._to_data_units(self._run_chains(Z, n_steps, self._generator(random_state)))
+        with draw_generator(self, random_state) as rng:
+            return self._to_data_units(self._run_chains(Z, n_steps, rng))
 
     def sample(
         self,
@@ -605,7 +608,9 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             images of what the model believes.
 
         random_state : int, RandomState instance or None, default=None
-            ``None`` uses (and advances) the model's own generator.
+            None continues the model's own generator (seeded by ``random_state``
+            at fit), so successive calls draw afresh and a chain can be continued
+            call by call; it advances only when the call succeeds.
 
         Returns
         -------
@@ -615,7 +620,6 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         check_is_fitted(self)
         _check_count(n_samples, "n_samples", minimum=1)
         _check_count(n_steps, "n_steps", minimum=0)
-        rng = self._generator(random_state)
         clamp = None
         if X is not None:
             Z = self._chain_start(X)
@@ -623,11 +627,12 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 clamp = np.broadcast_to(check_mask_shape(mask, Z.shape).astype(bool), Z.shape)
         elif mask is not None:
             raise ValueError("mask marks units clamped to X's values: pass X as well.")
-        elif from_chains:
-            Z = self._chains_from_persistent(n_samples, rng)
-        else:
-            Z = self._fresh_visible(n_samples, rng)
-        return self._to_data_units(self._run_chains(Z, n_steps, rng, clamp, mean))
+        with draw_generator(self, random_state) as rng:
+            if X is None:
+                Z = (self._chains_from_persistent if from_chains else self._fresh_visible)(
+                    n_samples, rng
+                )
+            return self._to_data_units(self._run_chains(Z, n_steps, rng, clamp, mean))
 
     def _chain_start(self, X):
         """Validated rows of X as a fresh dense array in model units: chains start there."""
@@ -659,9 +664,6 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         copies in ``dtype``)."""
         W, b, c = self._parameters(dtype)
         return Layers([UNITS[self.visible], UNITS["bernoulli"]], [b, c], [W])
-
-    def _generator(self, random_state):
-        return self._rng if random_state is None else make_generator(random_state)
 
     # ------------------------------------------------------------ likelihood
 
@@ -800,7 +802,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             self._base_bias(), self.n_runs, ais_betas(self.n_betas), rng, start=start
         )
 
-    def pseudo_log_likelihood(self, X, random_state=0):
+    def pseudo_log_likelihood(self, X, random_state=None):
         """Pseudo-log-likelihood of each row: ``n_features`` times ``log p(x_i | x_-i)``.
 
         One coordinate ``i`` per row is drawn from ``random_state``; the result is an
@@ -813,15 +815,16 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
-        random_state : int, RandomState instance or None, default=0
-            Chooses the coordinates.
+        random_state : int, RandomState instance or None, default=None
+            Chooses the coordinates; None starts afresh from the estimator's
+            ``random_state`` on every call, so the same rows get the same estimate.
 
         Returns
         -------
         pseudo_log_likelihood : ndarray of shape (n_samples,)
         """
         Z = self._validate_input(X)
-        coords = make_generator(random_state).integers(Z.shape[1], size=Z.shape[0])
+        coords = answer_generator(self, random_state).integers(Z.shape[1], size=Z.shape[0])
         return self._pseudo_log_likelihood(Z, coords)
 
     def _pseudo_log_likelihood(self, Z, coords):

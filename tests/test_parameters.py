@@ -8,13 +8,16 @@ import inspect
 import warnings
 from collections import defaultdict
 
+import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
 import skenergy
+import skenergy._dynamics
 import skenergy._loop
+import skenergy._units
 import skenergy.boltzmann
 import skenergy.mlp
 import skenergy.rbm
@@ -94,3 +97,99 @@ def test_batch_size_caps_every_minibatch_of_every_epoch(monkeypatch, estimator, 
         warnings.simplefilter("ignore", ConvergenceWarning)
         estimator.fit(X) if y is None else estimator.fit(X, y[:n_rows])
     assert steps == [20, 20, 5] * 2
+
+
+#: Every public method with a ``random_state`` parameter, by what None means there
+#: (see ``skenergy._sampling``): "answer" methods restart from the estimator's
+#: ``random_state`` on every call, "draw" methods continue the model's generator.
+RANDOM_METHODS = {
+    ("RestrictedBM", "gibbs"): "draw",
+    ("RestrictedBM", "sample"): "draw",
+    ("RestrictedBM", "pseudo_log_likelihood"): "answer",
+    ("BoltzmannMachine", "sample"): "draw",
+    ("BoltzmannMachine", "complete"): "answer",
+    ("HopfieldMemory", "recall"): "answer",
+}
+
+
+def random_method_cases():
+    found = set()
+    for name in skenergy.__all__:
+        cls = getattr(skenergy, name)
+        if inspect.isclass(cls):
+            for method, function in inspect.getmembers(cls, inspect.isfunction):
+                if not method.startswith("_") and (
+                    "random_state" in inspect.signature(function).parameters
+                ):
+                    found.add((name, method))
+    assert found == set(RANDOM_METHODS), "classify every method that takes random_state"
+    cases = []
+    for estimator, X, _ in configurations():
+        for (name, method), kind in RANDOM_METHODS.items():
+            if type(estimator).__name__ == name:
+                cases.append(pytest.param(estimator, X, method, kind, id=f"{name}.{method}"))
+    return cases
+
+
+def call(model, X, method, **kwargs):
+    """The method's result as an array, on a few rows (NaN holes for completions)."""
+    if method == "sample":
+        return model.sample(4, n_steps=3, **kwargs)
+    X = X[:4].copy()
+    if method == "complete":
+        X[:, ::2] = float("nan")
+    result = getattr(model, method)(X, **kwargs)
+    return result.states if method == "recall" else result
+
+
+def interrupt_after_drawing(monkeypatch):
+    """Ctrl-C in the first sampler call, after it has drawn its random numbers."""
+
+    def interrupting(function):
+        def drawn_then_interrupted(*args, **kwargs):
+            function(*args, **kwargs)
+            raise KeyboardInterrupt
+
+        return drawn_then_interrupted
+
+    for module, name in [
+        (skenergy._units, "uniform"),
+        (skenergy._units, "sample_bernoulli"),
+        (skenergy._dynamics, "uniform"),
+    ]:
+        monkeypatch.setattr(module, name, interrupting(getattr(module, name)))
+
+
+@pytest.mark.parametrize("estimator, X, method, kind", random_method_cases())
+def test_random_state_none_has_one_meaning_per_kind_of_method(
+    monkeypatch, estimator, X, method, kind
+):
+    model = clone(estimator).set_params(random_state=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X)
+        twin = clone(model).fit(X)
+        first, second = call(model, X, method), call(model, X, method)
+        # An explicit seed gives that stream and leaves the model's own untouched.
+        seeded = call(model, X, method, random_state=11)
+        assert np.array_equal(seeded, call(model, X, method, random_state=11))
+        third = call(model, X, method)
+        # A call that fails, on a bad argument or interrupted mid-draw, changes nothing.
+        with pytest.raises((ValueError, TypeError)):
+            getattr(model, method)(X[:4, :-1])
+        if kind == "draw":
+            with monkeypatch.context() as patch:
+                interrupt_after_drawing(patch)
+                with pytest.raises(KeyboardInterrupt):
+                    call(model, X, method)
+        fourth = call(model, X, method)
+        # The same estimator fitted again with the same seed repeats the sequence.
+        twin_calls = [call(twin, X, method) for _ in range(4)]
+    if kind == "answer":
+        for result in (second, third, fourth):
+            assert np.array_equal(result, first)
+    else:
+        assert not np.array_equal(first, second)
+        assert not np.array_equal(second, third)
+        for ours, theirs in zip([first, second, third, fourth], twin_calls, strict=True):
+            assert np.array_equal(ours, theirs)
