@@ -26,14 +26,23 @@ class AISWarning(UserWarning):
 
     Examples
     --------
-    Turn it into an error where a doubtful estimate must not pass silently:
+    Three intermediate temperatures are far too few for a model of 200 hidden
+    units: a handful of the 200 runs carry the estimate. Turned into an error, a
+    doubtful estimate cannot pass silently:
 
     >>> import warnings
+    >>> from sklearn.datasets import load_digits
+    >>> from skenergy import RestrictedBM
     >>> from skenergy.exceptions import AISWarning
+    >>> X = (load_digits().data > 8).astype(float)
+    >>> rbm = RestrictedBM(n_components=200, learning_rate=0.1, max_iter=20,
+    ...                    partition="ais", n_betas=3, n_runs=200, random_state=0).fit(X)
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("error", AISWarning)
-    ...     issubclass(AISWarning, UserWarning)
-    True
+    ...     rbm.log_partition()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    skenergy.exceptions.AISWarning: The AIS estimate of log Z (...) rests on ... effective runs ...
     """
 
 

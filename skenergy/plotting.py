@@ -280,7 +280,7 @@ _CURVES = {
     "validation_loss_curve_": "validation loss",
     "reconstruction_error_curve_": "reconstruction error",
     "pseudo_likelihood_curve_": "pseudo-log-likelihood",
-    "validation_score_curve_": "held-out pseudo-log-likelihood",
+    "validation_scores_": "validation score",
     "free_energy_gap_curve_": "free-energy gap",
     "log_likelihood_curve_": "log-likelihood",
 }

@@ -10,6 +10,7 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
+from sklearn.utils import deprecated
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
@@ -100,7 +101,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Fraction of the training rows held out to monitor overfitting: the
         gap between the mean free energy of held-out and training rows
         (``free_energy_gap_curve_``) and the held-out pseudo-log-likelihood
-        (``validation_score_curve_``). ``None`` trains on every row.
+        (``validation_scores_``). ``None`` trains on every row.
 
     early_stopping : bool, default=False
         Stop when the held-out pseudo-log-likelihood has not improved by
@@ -180,9 +181,11 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         times the log conditional probability of one coordinate per row, drawn
         once per fit).
 
-    validation_score_curve_ : list of float
+    validation_scores_ : list of float
         Pseudo-log-likelihood of up to 500 held-out rows per epoch (empty without
-        a validation split).
+        a validation split): the held-out score per epoch, under the name
+        scikit-learn's MLP gives it. ``validation_score_curve_``, its former
+        name, still reads it with a ``FutureWarning`` until 0.3.
 
     free_energy_gap_curve_ : list of float
         Mean free energy of held-out rows minus that of training rows per epoch;
@@ -409,7 +412,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.n_iter_ = 0
         self.reconstruction_error_curve_ = []
         self.pseudo_likelihood_curve_ = []
-        self.validation_score_curve_ = []
+        self.validation_scores_ = []
         self.free_energy_gap_curve_ = []
         if self.visible == "bernoulli":
             self.mean_ = self.scale_ = None
@@ -428,6 +431,12 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
                 f"{n_held_out} rows held out: it needs at least one row on each side."
             )
         return Z[np.sort(order[n_held_out:])], Z[np.sort(order[:n_held_out])]
+
+    # TODO(0.3): remove the alias.
+    @deprecated("validation_score_curve_ is renamed validation_scores_ (removed in 0.3).")
+    @property
+    def validation_score_curve_(self):
+        return self.validation_scores_
 
     @property
     def _n_features_out(self):
@@ -871,7 +880,7 @@ class _Monitor:
         if self.held_out is None:
             return criteria
         score = float(rbm._pseudo_log_likelihood(self.held_out, self.held_out_coords).mean())
-        rbm.validation_score_curve_.append(score)
+        rbm.validation_scores_.append(score)
         gap = layers.free_energy(self.held_out).mean() - layers.free_energy(self.train).mean()
         rbm.free_energy_gap_curve_.append(float(gap))
         criteria[_HELD_OUT_CRITERION] = score

@@ -90,8 +90,8 @@ def test_learning_curves_of_an_mlp_and_a_clear_error_without_any():
         mlp = BackpropMLPClassifier(max_iter=4, validation_fraction=0.2, random_state=0)
         mlp.fit(X / 16, y)
     display = LearningCurveDisplay.from_estimator(mlp).plot()
-    assert set(display.curves) == {"training loss", "validation loss"}
-    assert len(display.axes_) == 2
+    assert set(display.curves) == {"training loss", "validation loss", "validation score"}
+    assert len(display.axes_) == 3
     with pytest.raises(ValueError, match="kept no learning curve"):
         LearningCurveDisplay.from_estimator(HopfieldMemory().fit(np.ones((2, 4))))
 
