@@ -95,15 +95,19 @@ def from_spins(S, encoding):
     return S if encoding == "spin" else (S > 0).astype(S.dtype)
 
 
-def check_fitted_rows(estimator, X, allow_nan=False):
+def check_fitted_rows(estimator, X, *, allow_nan=False, accept_sparse=False):
     """Rows given to a fitted estimator: validated against the fitted width, as floats.
 
-    ``allow_nan`` lets NaN mark unknown values.
+    Every method of a fitted estimator that takes rows goes through here (by the
+    estimator's ``_fitted_rows``, which casts them to the model's dtype and units).
+    ``allow_nan`` lets NaN mark unknown values, ``accept_sparse`` keeps CSR input
+    sparse.
     """
     check_is_fitted(estimator)
     X = validate_data(
         estimator,
         X,
+        accept_sparse="csr" if accept_sparse else False,
         dtype=(np.float64, np.float32),
         reset=False,
         ensure_all_finite="allow-nan" if allow_nan else True,

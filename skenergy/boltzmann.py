@@ -477,11 +477,11 @@ class _BoltzmannBase(BaseEstimator):
 
     # ------------------------------------------------------------- shared inference
 
-    def _visible(self, X, allow_nan=False):
+    def _fitted_rows(self, X, allow_nan=False):
         return check_fitted_rows(self, X, allow_nan=allow_nan)
 
     def _binary_visible(self, X):
-        spins, _ = check_binary(self._visible(X), type(self).__name__, self.binarize)
+        spins, _ = check_binary(self._fitted_rows(X), type(self).__name__, self.binarize)
         return (spins > 0).astype(np.float64)
 
     def log_partition(self):
@@ -854,7 +854,7 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         completed : ndarray of shape (n_samples, n_features)
             In ``encoding_``: the known values unchanged.
         """
-        X = self._visible(X, allow_nan=True)
+        X = self._fitted_rows(X, allow_nan=True)
         known = ~np.isnan(X)
         spins, _ = check_binary(np.where(known, X, 1), type(self).__name__, self.binarize)
         rng = answer_generator(self, random_state)

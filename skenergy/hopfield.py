@@ -453,8 +453,8 @@ class HopfieldMemory(BaseEstimator):
         temperatures = geometric_temperatures(self.temperature, final, n_steps)
         return run_glauber(S, W, b, temperatures, rng, clamp, self.readout_steps)
 
-    def _probes(self, X, allow_nan=False):
-        X = check_fitted_rows(self, X, allow_nan)
+    def _fitted_rows(self, X, allow_nan=False):
+        X = check_fitted_rows(self, X, allow_nan=allow_nan)
         return X.astype(self.weights_.dtype, copy=False)
 
     def recall(self, X, mask=None, random_state=None):
@@ -479,7 +479,7 @@ class HopfieldMemory(BaseEstimator):
         recall : Recall
             Final states (in ``encoding_``), steps, convergence, cycles, energies.
         """
-        S, _ = self._spins(self._probes(X))
+        S, _ = self._spins(self._fitted_rows(X))
         clamp = None if mask is None else _check_mask(mask, S.shape)
         return self._recall(S, clamp, random_state)
 
@@ -534,7 +534,7 @@ class HopfieldMemory(BaseEstimator):
             unknown ones filled in by the recall dynamics, started from random
             states seeded by ``random_state``.
         """
-        X = self._probes(X, allow_nan=True)
+        X = self._fitted_rows(X, allow_nan=True)
         clamp = ~np.isnan(X) if mask is None else _check_mask(mask, X.shape)
         known = np.broadcast_to(clamp, X.shape)
         if np.isnan(X[known]).any():
@@ -581,7 +581,7 @@ class HopfieldMemory(BaseEstimator):
         -------
         energy : ndarray of shape (n_samples,)
         """
-        S, _ = self._spins(self._probes(X))
+        S, _ = self._spins(self._fitted_rows(X))
         return energy(S, self.weights_, self.intercept_)
 
     def score_samples(self, X):
@@ -623,7 +623,7 @@ class HopfieldMemory(BaseEstimator):
         -------
         score : float
         """
-        S, _ = self._spins(self._probes(X))
+        S, _ = self._spins(self._fitted_rows(X))
         rng = answer_generator(self, None)
         probes = flip_spins(S, self.noise, rng)
         with warnings.catch_warnings():
@@ -766,7 +766,7 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     def _n_features_out(self):
         return self.memories_.shape[0]
 
-    def _queries(self, X):
+    def _fitted_rows(self, X):
         return check_fitted_rows(self, X).astype(self.memories_.dtype, copy=False)
 
     def _similarities(self, Q):
@@ -799,7 +799,7 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             are retrieved). ``cycled`` is always False: the update is a
             concave-convex procedure and cannot cycle.
         """
-        Q = self._queries(X)
+        Q = self._fitted_rows(X)
         blocks = [self._recall_block(Q[rows]) for rows in gen_batches(len(Q), self._block())]
         states, n_steps, converged, energies = map(np.concatenate, zip(*blocks, strict=True))
         return Recall(states, n_steps, converged, np.zeros(len(Q), dtype=bool), energies)
@@ -850,7 +850,7 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         -------
         probabilities : ndarray or sparse matrix of shape (n_samples, n_memories)
         """
-        Q = self._queries(X)
+        Q = self._fitted_rows(X)
         n_memories = self.memories_.shape[0]
         if self.top_k is None:
             size = Q.shape[0] * n_memories * Q.dtype.itemsize
@@ -896,7 +896,7 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         energy : ndarray of shape (n_samples,)
             Non-negative; lowest near the stored patterns at large ``beta``.
         """
-        Q = self._queries(X)
+        Q = self._fitted_rows(X)
         blocks = gen_batches(len(Q), self._block())
         return np.concatenate([self._energy(Q[rows]) for rows in blocks])
 
@@ -922,7 +922,7 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         """
         retrieved = self.predict(X)
         if self.values_ is None:
-            return float(r2_score(self._queries(X), retrieved))
+            return float(r2_score(self._fitted_rows(X), retrieved))
         y = check_array(y, ensure_2d=False, dtype=retrieved.dtype)
         return float(r2_score(y, retrieved))
 

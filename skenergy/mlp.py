@@ -431,7 +431,7 @@ class _BaseMLP(BaseEstimator):
             [network.forward(X[rows]).copy() for rows in gen_batches(len(X), 4096)]
         )
 
-    def _check_input(self, X):
+    def _fitted_rows(self, X):
         return check_fitted_rows(self, X).astype(self.coefs_[0].dtype, copy=False)
 
 
@@ -707,7 +707,7 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        Z = self._output(self._check_input(X))
+        Z = self._output(self._fitted_rows(X))
         if self._loss == "softmax":
             return Z - logsumexp(Z, axis=1, keepdims=True)
         if len(self.classes_) == 2 and Z.shape[1] == 1:
@@ -738,7 +738,7 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
-        Z = self._output(self._check_input(X))
+        Z = self._output(self._fitted_rows(X))
         if self._loss == "softmax":
             return self.classes_[Z.argmax(axis=1)]
         if Z.shape[1] == 1:
@@ -868,5 +868,5 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        Z = self._output(self._check_input(X))
+        Z = self._output(self._fitted_rows(X))
         return Z[:, 0] if self._single_output else Z

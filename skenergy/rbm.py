@@ -20,7 +20,13 @@ from ._partition import cached_log_partition, partition_method
 from ._rbm_step import FusedTrainer
 from ._sampling import ais_betas, answer_generator, draw_generator, make_generator
 from ._units import UNITS
-from ._validation import as_dense, check_mask_shape, check_unit_interval, restored_on_error
+from ._validation import (
+    as_dense,
+    check_fitted_rows,
+    check_mask_shape,
+    check_unit_interval,
+    restored_on_error,
+)
 
 #: Rows of training (and held-out) data on which the learning curves are measured.
 _MONITOR_ROWS = 500
@@ -484,10 +490,9 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     # ----------------------------------------------------------- transformation
 
-    def _validate_input(self, X):
-        """Validate data at transform / score time and convert it to model units."""
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False)
+    def _fitted_rows(self, X):
+        """Rows given to the fitted model, validated, in model units."""
+        X = check_fitted_rows(self, X, accept_sparse=True)
         if self.visible == "bernoulli":
             return check_unit_interval(X, type(self).__name__, clip=True)
         return self._standardise(X)
@@ -506,7 +511,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         H : ndarray of shape (n_samples, n_components)
             Feature values in [0, 1], in X's float dtype.
         """
-        Z = self._validate_input(X)
+        Z = self._fitted_rows(X)
         return self._layers().mean(1, [Z, None])
 
     def inverse_transform(self, H):
@@ -645,7 +650,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     def _chain_start(self, X):
         """Validated rows of X as a fresh dense array in model units: chains start there."""
-        return np.array(as_dense(self._validate_input(X)), dtype=self.components_.dtype)
+        return np.array(as_dense(self._fitted_rows(X)), dtype=self.components_.dtype)
 
     def _chains_from_persistent(self, n_samples, rng):
         """Visible states drawn from the persistent chains' hidden states (cycled)."""
@@ -689,7 +694,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         -------
         F : ndarray of shape (n_samples,)
         """
-        return self._layers().free_energy(self._validate_input(X))
+        return self._layers().free_energy(self._fitted_rows(X))
 
     def score_samples(self, X):
         """Log-likelihood ``log p(x)`` of each row, in nats.
@@ -832,7 +837,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         -------
         pseudo_log_likelihood : ndarray of shape (n_samples,)
         """
-        Z = self._validate_input(X)
+        Z = self._fitted_rows(X)
         coords = answer_generator(self, random_state).integers(Z.shape[1], size=Z.shape[0])
         return self._pseudo_log_likelihood(Z, coords)
 
