@@ -1,9 +1,9 @@
 """Activation functions and their stable logarithms, shared by every model.
 
 The logistic function is evaluated as ``0.5 + 0.5 * tanh(x / 2)``: it is exact
-algebraically, never overflows, and NumPy's vectorised ``tanh`` is several times
-faster than :func:`scipy.special.expit` on float32 arrays (profiled on MNIST-sized
-RBM activations), which matters because training evaluates it on every minibatch.
+algebraically, never overflows, and NumPy's vectorised ``tanh`` is faster than
+:func:`scipy.special.expit` on float32 arrays, which matters because training
+evaluates it on every minibatch (figures: docs/performance.rst).
 """
 
 import numpy as np
@@ -21,9 +21,9 @@ def logistic(x, out=None):
 def softplus(x):
     """``log(1 + exp(x))`` without overflow, as ``max(x, 0) + log1p(exp(-|x|))``.
 
-    Four vectorised passes: three times faster than ``np.logaddexp(0, x)`` (whose
-    loop is not vectorised) on float64, eight times on float32, to the same
-    precision. Free energies, pseudo-likelihoods and AIS spend most of their time here.
+    Four vectorised passes, faster than ``np.logaddexp(0, x)`` (whose loop is not
+    vectorised) to the same precision. Free energies, pseudo-likelihoods and AIS
+    spend most of their time here.
     """
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.floating):

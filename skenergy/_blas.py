@@ -6,14 +6,13 @@ columns of a larger array included). NumPy's ``matmul`` can only overwrite its
 output: an update ``theta += A @ B`` costs a product into a buffer, then a pass
 that reads both arrays and writes one; here the product accumulates into ``theta``
 itself, and a momentum update ``velocity = momentum * velocity + A @ B`` is one call.
-On an RBM's step (501 x 200 x 785, float32, 2 cores) that saves 0.2 ms of 0.75.
 
 The routines are CBLAS ``?gemm``, ``?axpy`` and ``?axpby`` from the OpenBLAS that NumPy's
 wheels carry, called with ``ctypes``, which releases the GIL for the call. It must
 be NumPy's library, not SciPy's (``scipy.linalg.cython_blas``): pip wheels of the
 two each carry their own OpenBLAS, and when products alternate between them, the
-idle threads of one pool spin against the other (measured on 2 cores: 12 ms
-instead of 0.35 ms for a 100 x 785 x 501 product). Where NumPy's BLAS is another
+idle threads of one pool spin against the other (the figures are in the
+documentation's performance notes). Where NumPy's BLAS is another
 library (MKL, Accelerate, a system OpenBLAS), on NumPy 1.x (whose wheels name their
 OpenBLAS differently), or when the environment variable ``SKENERGY_DIRECT_BLAS`` is
 ``0`` (read at first use), the same results come from NumPy, a little slower:
@@ -217,10 +216,10 @@ def _numpy_gemm(A, B, C, alpha, beta):
     return C
 
 
-#: Below this many multiply-adds per product, training runs BLAS on one thread.
-#: Measured on 2 cores (AMD EPYC): a second thread gains nothing below about 4M
-#: (digits-sized RBM steps: 1.7M) and 20-40% from 13M up (MNIST steps: 39M); with
-#: another process busy on a core, two threads made a digits fit 3.7x slower.
+#: Below this many multiply-adds per product, training runs BLAS on one thread: a
+#: second thread gains nothing on such products and, when another process keeps a
+#: core busy, its spinning slows the fit several times (docs/performance.rst,
+#: benchmarks/bench_small_fits.py).
 SMALL_PRODUCT = 1 << 23
 
 

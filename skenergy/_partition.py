@@ -71,9 +71,8 @@ class LogPartition:
             object.__setattr__(self, "upper", self.log_z)
 
 
-#: Below this fraction of effective AIS runs, an estimate warns (on MNIST the
-#: default RBM had 5 to 8 of 100 with a 0.6-nat forward-reverse bracket; models
-#: whose estimate was off by 7 nats or more had 1 to 3).
+#: Below this fraction of effective AIS runs, an estimate warns (the MNIST runs
+#: that set it are in docs/performance.rst).
 MIN_EFFECTIVE_RUN_FRACTION = 0.03
 
 

@@ -117,9 +117,8 @@ class FusedTrainer:
         self.step = np.empty_like(self.theta)
         self.weights = np.s_[:n_hidden, :n_visible]
         # States are stored unit by row, one column per chain or data row: OpenBLAS
-        # runs the products faster on this layout (MNIST, 500 hidden units: an up
-        # product 0.36 ms against 0.44 ms on rows of units), more than the copy of
-        # each minibatch into it costs. Both phases side by side: the negative
+        # runs the products faster on this layout, more than the copy of each
+        # minibatch into it costs (docs/performance.rst). Both phases side by side: the negative
         # chains first, then the data.
         n_columns = n_chains + max_batch
         self.visible = np.ones((n_visible + 1, n_columns), dtype)
@@ -202,8 +201,8 @@ class FusedTrainer:
         """``target -= decay W + l1 sign(W)`` on the weights; biases are never penalised.
 
         The leading rows of theta (the weights and the hidden biases' column) are
-        one contiguous block: one pass over it, then the biases are put back. On
-        the weights block alone (strided) the same took four times as long.
+        one contiguous block: one pass over it, then the biases are put back, which
+        is faster than a strided pass over the weights block alone.
         """
         n_hidden, n_visible = self.rbm.components_.shape
         hidden_bias = target[:n_hidden, n_visible].copy()

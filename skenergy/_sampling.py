@@ -62,8 +62,8 @@ def uniform(shape, dtype, rng, out=None):
     """Uniforms on [0, 1) in ``dtype``, as ``rng.random(shape, dtype, out)`` returns them.
 
     For float32 the same values (``k / 2**24`` from the top 24 bits of each 32-bit
-    draw) are made from the bit generator's raw 64-bit output in bulk, which is
-    about twice as fast as drawing them one by one: it was a tenth of an RBM epoch.
+    draw) are made from the bit generator's raw 64-bit output in bulk, faster than
+    drawing them one by one (docs/performance.rst).
     """
     if np.dtype(dtype) != np.float32:
         return rng.random(shape, dtype=dtype, out=out)

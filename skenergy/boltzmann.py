@@ -44,7 +44,7 @@ from ._validation import (
 )
 
 #: Learning by enumeration costs about 2**n_units * n_units**2 per update: with
-#: ``method="auto"`` it is used up to this size (65536 states, milliseconds).
+#: ``method="auto"`` it is used up to this size (65536 states).
 MAX_AUTO_EXACT_LEARNING_UNITS = 16
 #: ``method="exact"`` holds all states at once: 2**20 states of 20 units are 168 MB.
 MAX_EXACT_LEARNING_UNITS = 20
@@ -573,8 +573,8 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
 
     k : int, default=3
         Gibbs sweeps per update of the chains (the k of CD-k and PCD-k). With
-        lateral connections the chains mix more slowly than an RBM's: on
-        bars-and-stripes, k=1 left twice the KL divergence of k=3.
+        lateral connections the chains mix more slowly than an RBM's, hence a
+        default above 1 (the user guide compares k on bars-and-stripes).
 
     n_chains : int or None, default=100
         Persistent chains (``"pcd"``); None uses ``batch_size``.

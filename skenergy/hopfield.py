@@ -203,12 +203,9 @@ class HopfieldMemory(BaseEstimator):
         storing, the memory settles from random states and subtracts
         ``unlearning_rate * y y' / N`` for each state y reached (Hopfield,
         Feinstein & Palmer 1983), which flattens spurious minima more than the
-        stored ones. It helps only in a window: on Hebbian memories of 200 units
-        at load 0.15 (30 patterns), whose exact recall from 10% noise was 52%, a
-        total ``unlearning_rate * n_unlearning`` of 2 to 20 with a rate of 0.01
-        to 0.05 raised it to 89-100%; a total of 40 erased the memories (overlap
-        0.25), and so did a rate of 0.2 or more even at a total of 20. Keep the
-        rate small and the total below about half the number of stored patterns.
+        stored ones. It helps only in a window (the user guide shows it): keep
+        the rate small and the total ``unlearning_rate * n_unlearning`` below
+        about half the number of stored patterns.
 
     n_unlearning : int, default=0
         Random states settled and unlearned after storing (0: no unlearning).

@@ -209,10 +209,7 @@ class _BaseMLP(BaseEstimator):
         """Glorot-uniform weights, zero biases, zero velocities.
 
         The bound ``sqrt(6 / (fan_in + fan_out))`` is scikit-learn's for relu, tanh
-        and identity units. He's larger ``sqrt(6 / fan_in)`` for relu was measured
-        no better on MNIST and digits (also 4 layers deep) and much slower on a
-        regression (Friedman #1, 100 inputs: test R^2 0.76 against 0.94 after 10
-        epochs, as scikit-learn's MLPRegressor reaches).
+        and identity units (why not He's: docs/performance.rst).
         """
         sizes = self._layer_sizes(X.shape[1], n_outputs)
         self.coefs_, self.intercepts_ = [], []

@@ -28,7 +28,7 @@ from ._validation import (
     restored_on_error,
 )
 
-#: Rows of training (and held-out) data on which the learning curves are measured.
+#: Rows of training (and held-out) data on which the learning curves are computed.
 _MONITOR_ROWS = 500
 #: The early-stopping criterion: pseudo-log-likelihood of held-out rows.
 _HELD_OUT_CRITERION = "held-out pseudo-log-likelihood"
@@ -134,12 +134,11 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     n_betas : int, default=20000
         Intermediate distributions of AIS. Its cost is about
         ``2 * n_betas * n_runs * n_features * n_components`` multiply-adds plus
-        ``2 * n_betas * n_runs * n_components`` softplus evaluations: for a 784 x 500
-        model with the defaults, about half a minute on 2 cores (33 s measured), paid once
+        ``2 * n_betas * n_runs * n_components`` softplus evaluations, paid once
         per fitted model (the estimate is cached until the next ``fit`` or
-        ``partial_fit``). On binarised MNIST, with the default training, two seeds
-        agreed within 0.6 nats and forward and reverse AIS bracketed the test
-        log-likelihood within 0.8 nats (see :meth:`log_partition_bounds`).
+        ``partial_fit``). Raise it until forward and reverse AIS agree
+        (:meth:`log_partition_bounds`); the user guide says how close they came on
+        MNIST.
 
     n_runs : int, default=100
         Independent AIS chains; the standard error of ``log Z`` shrinks as

@@ -5,6 +5,8 @@ makes sure none is missing.
 """
 
 import inspect
+import re
+from pathlib import Path
 
 import pytest
 
@@ -27,8 +29,28 @@ def public_objects():
                 yield pytest.param(obj, id=f"{module.__name__}.{name}")
 
 
-@pytest.mark.parametrize("obj", public_objects())
+@pytest.mark.parametrize("obj", list(public_objects()))
 def test_public_docstring_has_a_runnable_example(obj):
     doc = inspect.getdoc(obj) or ""
     assert "Examples\n--------" in doc, f"{obj.__qualname__} has no Examples section"
     assert ">>> " in doc.split("Examples\n--------", 1)[1]
+
+
+#: Timings and speed-ups: they go stale in code, so they live in benchmarks/ and
+#: docs/performance.rst, with the machine they were measured on.
+TIMING = re.compile(
+    r"\b\d+(\.\d+)? ?(ms|s|seconds|minutes)\b(?! *=)|\b\d+(\.\d+)?x (faster|slower)\b"
+    r"|\b(times|twice) (as fast|faster|slower|as long)\b|\bmeasured\b",
+    re.IGNORECASE,
+)
+
+
+def test_no_timing_figures_in_the_code():
+    package = Path(skenergy.__file__).parent
+    found = [
+        f"{path.name}:{number}: {line.strip()}"
+        for path in sorted(package.glob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if TIMING.search(line)
+    ]
+    assert not found, "\n".join(found)
