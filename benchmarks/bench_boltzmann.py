@@ -20,6 +20,7 @@ import argparse
 import time
 
 import numpy as np
+from _machine import describe
 from scipy.special import expit
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
@@ -144,6 +145,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=5)
     args = parser.parse_args()
+    print(describe())
     if "sampling" in args.parts:
         sampling(args)
     if "learning" in args.parts:

@@ -19,6 +19,7 @@ import time
 import warnings
 
 import numpy as np
+from _machine import describe
 from sklearn.exceptions import ConvergenceWarning
 
 from skenergy import HopfieldMemory
@@ -175,6 +176,7 @@ def main():
     parser.add_argument("--capacity-units", type=int, default=500)
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
+    print(describe())
     if "speed" in args.parts:
         speed(args)
     if "capacity" in args.parts:

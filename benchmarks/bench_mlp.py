@@ -25,6 +25,7 @@ import time
 import warnings
 
 import numpy as np
+from _machine import describe
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
@@ -154,6 +155,7 @@ def main():
     parser.add_argument("--rbm-epochs", type=int, default=5)
     parser.add_argument("--fine-tune-epochs", type=int, default=5)
     args = parser.parse_args()
+    print(describe())
     if "regression" in args.parts:
         regression(args)
     if not set(args.parts) - {"regression"}:

@@ -27,6 +27,7 @@ import warnings
 from functools import partial
 
 import numpy as np
+from _machine import describe
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import BernoulliRBM
 from sklearn.pipeline import make_pipeline
@@ -260,6 +261,7 @@ def main():
     )  # fmt: skip
     parser.add_argument("--speed-only", action="store_true", help="same as --parts speed")
     args = parser.parse_args()
+    print(describe())
     parts = ["speed"] if args.speed_only else args.parts
 
     X, X_test = binarised_mnist(args.data)

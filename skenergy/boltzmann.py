@@ -3,7 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import expit, logsumexp
+from scipy.special import logsumexp
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -16,7 +16,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._dynamics import GibbsChains
+from ._activations import logistic, softplus
+from ._dynamics import GibbsChains, energy
 from ._loop import Training, run_epochs
 from ._optim import momentum_step
 from ._partition import (
@@ -86,11 +87,6 @@ def coupling_mask(n_visible, n_hidden, connections):
         mask[hidden, hidden] = True
     np.fill_diagonal(mask, False)
     return mask
-
-
-def energy(S, W, b):
-    """``E(s) = -s'Ws/2 - b's`` for each row of S."""
-    return -0.5 * np.einsum("ij,ij->i", S @ W, S) - S @ b
 
 
 def _moments(S, weights=None):
@@ -417,12 +413,12 @@ class _BoltzmannBase(BaseEstimator):
         """``P(h = 1 | v)``: exact without hidden-hidden couplings, mean field with them."""
         n_visible, W, b, T = self._n_visible, self.coupling_, self.intercept_, self.temperature
         drive = V @ W[:n_visible, n_visible:] + b[n_visible:]
-        means = expit(drive / T)
+        means = logistic(drive / T)
         if not self._hidden_coupled:
             return means
         W_hh = W[n_visible:, n_visible:]
         for _ in range(_MEAN_FIELD_STEPS):
-            new = expit((drive + means @ W_hh) / T)
+            new = logistic((drive + means @ W_hh) / T)
             new = 0.5 * (new + means)  # damped: the undamped iteration can oscillate
             done = np.abs(new - means).max() < _MEAN_FIELD_TOL
             means = new
@@ -460,7 +456,7 @@ class _BoltzmannBase(BaseEstimator):
             return visible_terms
         if not self._hidden_coupled:
             drive = (V @ W[:n_visible, n_visible:] + b[n_visible:]) / T
-            return visible_terms + np.logaddexp(0, drive).sum(axis=1)
+            return visible_terms + softplus(drive).sum(axis=1)
         if self.n_components > MAX_EXACT_UNITS:
             raise ValueError(
                 f"Cannot compute log p(v): with hidden-hidden couplings it needs a sum "

@@ -23,7 +23,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from ._activations import ACTIVATIONS, logistic
+from ._activations import ACTIVATIONS, logistic, softplus
 from ._loop import EarlyStopping, Training, run_epochs
 from ._optim import momentum_step
 from ._sampling import make_generator
@@ -51,7 +51,7 @@ def _softmax_cross_entropy(Z, Y, weights):
 
 def _logistic_cross_entropy(Z, Y, weights):
     """Binary and multilabel outputs: ``sum softplus(z) - y z``; gradient ``logistic(z) - y``."""
-    loss = float(weights @ (np.logaddexp(0, Z) - Y * Z).sum(axis=1))
+    loss = float(weights @ (softplus(Z) - Y * Z).sum(axis=1))
     logistic(Z, out=Z)
     Z -= Y
     Z *= weights[:, None]
@@ -709,7 +709,7 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
             return Z - logsumexp(Z, axis=1, keepdims=True)
         if len(self.classes_) == 2 and Z.shape[1] == 1:
             Z = np.hstack([-Z, Z])
-        return -np.logaddexp(0, -Z)
+        return -softplus(-Z)
 
     def predict_proba(self, X):
         """Probabilities of the classes (of each label, for multilabel targets).

@@ -9,9 +9,9 @@ from scipy.special import logsumexp
 
 import skenergy.boltzmann
 from skenergy import BoltzmannClassifier, BoltzmannMachine
-from skenergy._dynamics import GibbsChains
+from skenergy._dynamics import GibbsChains, energy
 from skenergy._units import binary_states
-from skenergy.boltzmann import coupling_mask, energy
+from skenergy.boltzmann import coupling_mask
 from skenergy.datasets import make_bars_and_stripes
 
 
