@@ -28,8 +28,11 @@ from ._validation import (
     restored_on_error,
 )
 
-#: Rows of training (and held-out) data on which the learning curves are computed.
+#: Rows of training (and held-out) data on which the learning curves are computed:
+#: at most 500, and of the training rows a tenth (at least 100), so that on small
+#: data the curves cost a fraction of an epoch (bench_small_fits.py).
 _MONITOR_ROWS = 500
+_MIN_MONITOR_ROWS = 100
 #: The early-stopping criterion: pseudo-log-likelihood of held-out rows.
 _HELD_OUT_CRITERION = "held-out pseudo-log-likelihood"
 #: Visible base rates are clipped into [eps, 1 - eps] before taking log-odds.
@@ -177,8 +180,8 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         each of which counts as one).
 
     reconstruction_error_curve_ : list of float
-        Mean squared error per row of a mean-field up-down pass on up to 500
-        training rows, after each epoch.
+        Mean squared error per row of a mean-field up-down pass on a tenth of
+        the training rows (at least 100, at most 500), after each epoch.
 
     pseudo_likelihood_curve_ : list of float
         Pseudo-log-likelihood per row on the same rows after each epoch: a
@@ -861,8 +864,13 @@ class _Monitor:
     """The learning curves: fixed monitoring rows and coordinates, chosen once per call."""
 
     def __init__(self, rbm, Z, Z_held_out, rng):
-        self.train = Z[np.sort(rng.permutation(Z.shape[0])[:_MONITOR_ROWS])]
-        self.coords = rng.integers(Z.shape[1], size=self.train.shape[0])
+        # The draws keep the size they had with 500 rows, so that the training
+        # stream, which follows them, does not depend on how many rows are used.
+        drawn = rng.permutation(Z.shape[0])[:_MONITOR_ROWS]
+        coords = rng.integers(Z.shape[1], size=drawn.shape[0])
+        n_rows = min(_MONITOR_ROWS, max(_MIN_MONITOR_ROWS, Z.shape[0] // 10))
+        self.train = Z[np.sort(drawn[:n_rows])]
+        self.coords = coords[:n_rows]
         self.held_out = None
         if Z_held_out is not None:
             self.held_out = Z_held_out[:_MONITOR_ROWS]
