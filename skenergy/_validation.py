@@ -2,10 +2,12 @@
 guarantee that a call that fails leaves the estimator as it was."""
 
 import copy
+import functools
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import _fit_context
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .exceptions import DataRangeWarning
@@ -142,11 +144,13 @@ def check_pairwise_size(n_units, dtype, estimator_name, alternative):
 
 
 class restored_on_error:
-    """Context manager: on an exception, put the estimator's state back as it was.
+    """Context manager: if the block fails, put the estimator back as it was.
 
-    Wraps ``fit`` and ``partial_fit`` so that bad input found late, a diverging
-    learning rate or a model too large to handle never leaves a fitted model
-    half-updated. (KeyboardInterrupt is not an Exception: it keeps what was done.)
+    Any failure counts, KeyboardInterrupt included: a fit refused while it
+    validates its input, interrupted while it initialises, or stopped by a
+    diverging learning rate leaves the estimator exactly as before the call (an
+    unfitted one stays unfitted). Ctrl-C during training does not reach here: the
+    epoch loop turns it into a clean stop after the current minibatch.
     """
 
     def __init__(self, estimator):
@@ -156,7 +160,20 @@ class restored_on_error:
         self.saved = copy.deepcopy(self.estimator.__dict__)
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None and issubclass(exc_type, Exception):
+        if exc_type is not None:
             self.estimator.__dict__.clear()
             self.estimator.__dict__.update(self.saved)
         return False
+
+
+def guarded_fit(method):
+    """Decorator of every ``fit`` and ``partial_fit``: scikit-learn's parameter
+    validation (``_fit_context``), then the whole method, input validation
+    included, under :class:`restored_on_error`."""
+
+    @functools.wraps(method)
+    def guarded(estimator, *args, **kwargs):
+        with restored_on_error(estimator):
+            return method(estimator, *args, **kwargs)
+
+    return _fit_context(prefer_skip_nested_validation=True)(guarded)

@@ -9,7 +9,6 @@ from sklearn.base import (
     ClassifierMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
-    _fit_context,
 )
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -41,7 +40,7 @@ from ._validation import (
     check_fitted_rows,
     check_pairwise_size,
     from_spins,
-    restored_on_error,
+    guarded_fit,
 )
 
 #: Learning by enumeration costs about 2**n_units * n_units**2 per update: with
@@ -656,7 +655,7 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
 
     # ------------------------------------------------------------------ fitting
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @guarded_fit
     def fit(self, X, y=None):
         """Fit the machine to the binary rows of X.
 
@@ -673,15 +672,14 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         self : BoltzmannMachine
             The fitted machine.
         """
-        with restored_on_error(self):
-            V = self._validate_training_data(X, reset=True)
-            rng = make_generator(self.random_state)
-            self._initialise(V, rng)
-            self._train(V, self.max_iter, rng, self.learning_rate_schedule)
-            self._draw_ais_seed(rng)
+        V = self._validate_training_data(X, reset=True)
+        rng = make_generator(self.random_state)
+        self._initialise(V, rng)
+        self._train(V, self.max_iter, rng, self.learning_rate_schedule)
+        self._draw_ais_seed(rng)
         return self
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @guarded_fit
     def partial_fit(self, X, y=None):
         """One epoch over X at the constant learning rate, keeping parameters and chains.
 
@@ -699,14 +697,13 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
             The updated machine.
         """
         first_call = not hasattr(self, "coupling_")
-        with restored_on_error(self):
-            V = self._validate_training_data(X, reset=first_call)
-            if first_call:
-                self._rng = make_generator(self.random_state)
-                self._initialise(V, self._rng)
-            self._train(V, 1, self._rng, "constant")
-            if first_call:
-                self._draw_ais_seed(self._rng)
+        V = self._validate_training_data(X, reset=first_call)
+        if first_call:
+            self._rng = make_generator(self.random_state)
+            self._initialise(V, self._rng)
+        self._train(V, 1, self._rng, "constant")
+        if first_call:
+            self._draw_ais_seed(self._rng)
         return self
 
     @property
@@ -941,7 +938,7 @@ class BoltzmannClassifier(ClassifierMixin, _BoltzmannBase):
     1.0
     """
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @guarded_fit
     def fit(self, X, y):
         """Learn the joint distribution of the binary features and the class.
 
@@ -958,8 +955,7 @@ class BoltzmannClassifier(ClassifierMixin, _BoltzmannBase):
         self : BoltzmannClassifier
             The fitted classifier.
         """
-        with restored_on_error(self):
-            return self._fit_joint(X, y)
+        return self._fit_joint(X, y)
 
     def _fit_joint(self, X, y):
         X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))

@@ -11,7 +11,6 @@ from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
-    _fit_context,
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
@@ -28,7 +27,7 @@ from ._validation import (
     check_mask_shape,
     check_pairwise_size,
     from_spins,
-    restored_on_error,
+    guarded_fit,
 )
 
 #: What to use instead of a classic memory too wide for its weight matrix.
@@ -320,7 +319,7 @@ class HopfieldMemory(BaseEstimator):
 
     # ------------------------------------------------------------------ storing
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @guarded_fit
     def fit(self, X, y=None):
         """Store the rows of X as memories.
 
@@ -364,7 +363,7 @@ class HopfieldMemory(BaseEstimator):
         return self.rule in ("hebbian", "storkey")
 
     @available_if(_incremental)
-    @_fit_context(prefer_skip_nested_validation=True)
+    @guarded_fit
     def partial_fit(self, X, y=None):
         """Add the rows of X to the memories (Hebbian and Storkey rules).
 
@@ -385,8 +384,7 @@ class HopfieldMemory(BaseEstimator):
         self : HopfieldMemory
             The memory, with the new patterns stored.
         """
-        with restored_on_error(self):
-            return self._store_more(X)
+        return self._store_more(X)
 
     def _store_more(self, X):
         first_call = not hasattr(self, "weights_")
@@ -723,7 +721,7 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self.tol = tol
         self.top_k = top_k
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @guarded_fit
     def fit(self, X, y=None):
         """Store the rows of X, with the rows of y as their values if given.
 

@@ -13,7 +13,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import logsumexp
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
@@ -27,7 +27,7 @@ from ._activations import ACTIVATIONS, logistic, softplus
 from ._loop import EarlyStopping, Training, run_epochs
 from ._optim import momentum_step
 from ._sampling import make_generator
-from ._validation import check_fitted_rows, restored_on_error
+from ._validation import check_fitted_rows, guarded_fit
 from .exceptions import TrainingFailedWarning
 from .rbm import RestrictedBM
 
@@ -610,7 +610,7 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
     """
     )
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @guarded_fit
     def fit(self, X, y, sample_weight=None):
         """Train on (X, y).
 
@@ -625,10 +625,9 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
         -------
         self : BackpropMLPClassifier
         """
-        with restored_on_error(self):
-            return self._fit_classifier(X, y, sample_weight, classes=None, incremental=False)
+        return self._fit_classifier(X, y, sample_weight, classes=None, incremental=False)
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @guarded_fit
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over (X, y), keeping weights and momentum.
 
@@ -646,8 +645,7 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
         """
         if not hasattr(self, "coefs_") and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
-        with restored_on_error(self):
-            return self._fit_classifier(X, y, sample_weight, classes=classes, incremental=True)
+        return self._fit_classifier(X, y, sample_weight, classes=classes, incremental=True)
 
     def _fit_classifier(self, X, y, sample_weight, classes, incremental):
         first = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
@@ -782,7 +780,7 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
     """
     )
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @guarded_fit
     def fit(self, X, y, sample_weight=None):
         """Train on (X, y).
 
@@ -796,10 +794,9 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
         -------
         self : BackpropMLPRegressor
         """
-        with restored_on_error(self):
-            return self._fit_regressor(X, y, sample_weight, incremental=False)
+        return self._fit_regressor(X, y, sample_weight, incremental=False)
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @guarded_fit
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over (X, y), keeping weights and momentum.
 
@@ -813,8 +810,7 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
         -------
         self : BackpropMLPRegressor
         """
-        with restored_on_error(self):
-            return self._fit_regressor(X, y, sample_weight, incremental=True)
+        return self._fit_regressor(X, y, sample_weight, incremental=True)
 
     def _fit_regressor(self, X, y, sample_weight, incremental):
         first = not (hasattr(self, "coefs_") and (incremental or self.warm_start))

@@ -8,7 +8,6 @@ from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
-    _fit_context,
 )
 from sklearn.utils import deprecated
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -25,7 +24,7 @@ from ._validation import (
     check_fitted_rows,
     check_mask_shape,
     check_unit_interval,
-    restored_on_error,
+    guarded_fit,
 )
 
 #: Rows of training (and held-out) data on which the learning curves are computed:
@@ -315,7 +314,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     # ------------------------------------------------------------------ fitting
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @guarded_fit
     def fit(self, X, y=None):
         """Fit the model to the rows of X.
 
@@ -338,18 +337,17 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             and hasattr(self, "components_")
             and self.components_.shape[1] == X.shape[1]
         )
-        with restored_on_error(self):
-            rng = self._rng if continuing else make_generator(self.random_state)
-            self._rng = rng
-            Z = self._standardise(X, refit=not continuing)
-            if not continuing:
-                self._initialise(Z, rng)
-            self._ais_seed = int(rng.integers(np.iinfo(np.int32).max))
-            train, held_out = self._split(Z, rng)
-            self._train(train, held_out, self.max_iter, rng, self.learning_rate_schedule)
+        rng = self._rng if continuing else make_generator(self.random_state)
+        self._rng = rng
+        Z = self._standardise(X, refit=not continuing)
+        if not continuing:
+            self._initialise(Z, rng)
+        self._ais_seed = int(rng.integers(np.iinfo(np.int32).max))
+        train, held_out = self._split(Z, rng)
+        self._train(train, held_out, self.max_iter, rng, self.learning_rate_schedule)
         return self
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @guarded_fit
     def partial_fit(self, X, y=None):
         """Run one epoch over X, keeping the parameters, momentum and chains.
 
@@ -372,12 +370,11 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """
         first_call = not hasattr(self, "components_")
         X = self._validate_training_data(X, reset=first_call)
-        with restored_on_error(self):
-            if first_call:
-                self._rng = make_generator(self.random_state)
-                self._ais_seed = int(self._rng.integers(np.iinfo(np.int32).max))
-                self._initialise(self._standardise(X, refit=True), self._rng)
-            self._train(self._standardise(X), None, 1, self._rng, "constant")
+        if first_call:
+            self._rng = make_generator(self.random_state)
+            self._ais_seed = int(self._rng.integers(np.iinfo(np.int32).max))
+            self._initialise(self._standardise(X, refit=True), self._rng)
+        self._train(self._standardise(X), None, 1, self._rng, "constant")
         return self
 
     def _validate_training_data(self, X, reset):

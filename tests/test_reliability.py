@@ -1,0 +1,94 @@
+"""A fit that fails leaves the estimator exactly as it was, for every estimator.
+
+One mechanism (``_validation.guarded_fit`` on every ``fit`` and ``partial_fit``)
+keeps the promise; these tests enumerate every public estimator and every fitting
+method, so a new one is covered without editing them.
+"""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn.utils.validation
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+from ._fitted import configurations, fitted
+
+
+def fitting_cases():
+    cases = []
+    for estimator, X, y in configurations():
+        for method in ("fit", "partial_fit"):
+            if hasattr(estimator, method):
+                name = f"{type(estimator).__name__}.{method}"
+                cases.append(pytest.param(estimator, X, y, method, id=name))
+    return cases
+
+
+def call(model, method, X, y):
+    kwargs = {}
+    if method == "partial_fit" and type(model).__name__ == "BackpropMLPClassifier":
+        kwargs["classes"] = np.unique(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.filterwarnings("ignore", "X has feature names", UserWarning)
+        return (
+            getattr(model, method)(X, **kwargs)
+            if y is None
+            else getattr(model, method)(X, y, **kwargs)
+        )
+
+
+def state(model):
+    """Everything the estimator holds, generators included, as bytes."""
+    return pickle.dumps(model.__dict__)
+
+
+def text_column(X, width):
+    """X's first ``width`` columns as a DataFrame whose last column holds text:
+    refused only after the feature names were read."""
+    frame = pd.DataFrame(X[:, :width], columns=[f"f{i}" for i in range(width)])
+    return frame.assign(**{f"f{width - 1}": "text"})
+
+
+def interrupt_in_validation(monkeypatch):
+    """Ctrl-C inside the first array check of the call."""
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sklearn.utils.validation, "check_array", interrupted)
+
+
+@pytest.mark.parametrize("estimator, X, y, method", fitting_cases())
+def test_a_refused_call_leaves_a_fitted_model_as_it_was(monkeypatch, estimator, X, y, method):
+    model = fitted(clone(estimator), X, y)
+    before = state(model)
+    with pytest.raises(ValueError):
+        call(model, method, text_column(X, X.shape[1] - 1), y)
+    assert state(model) == before
+    with monkeypatch.context() as patch:
+        interrupt_in_validation(patch)
+        with pytest.raises(KeyboardInterrupt):
+            call(model, method, X, y)
+    assert state(model) == before
+
+
+@pytest.mark.parametrize("estimator, X, y, method", fitting_cases())
+def test_a_refused_first_call_leaves_an_unfitted_estimator(monkeypatch, estimator, X, y, method):
+    model = clone(estimator)
+    before = state(model)
+    with pytest.raises(ValueError):
+        call(model, method, text_column(X, X.shape[1]), y)
+    assert state(model) == before
+    with monkeypatch.context() as patch:
+        interrupt_in_validation(patch)
+        with pytest.raises(KeyboardInterrupt):
+            call(model, method, X, y)
+    assert state(model) == before
+    with pytest.raises(NotFittedError):
+        check_is_fitted(model)
