@@ -55,13 +55,19 @@ def text_column(X, width):
     return frame.assign(**{f"f{width - 1}": "text"})
 
 
-def interrupt_in_validation(monkeypatch):
-    """Ctrl-C inside the first array check of the call."""
+def assert_interrupt_in_validation_changes_nothing(monkeypatch, model, method, X, y):
+    """Ctrl-C inside the call's first array check reaches the caller, and the
+    estimator is as it was."""
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sklearn.utils.validation, "check_array", interrupted)
+    before = state(model)
+    with monkeypatch.context() as patch:
+        patch.setattr(sklearn.utils.validation, "check_array", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            call(model, method, X, y)
+    assert state(model) == before
 
 
 @pytest.mark.parametrize("estimator, X, y, method", fitting_cases())
@@ -71,11 +77,7 @@ def test_a_refused_call_leaves_a_fitted_model_as_it_was(monkeypatch, estimator, 
     with pytest.raises(ValueError):
         call(model, method, text_column(X, X.shape[1] - 1), y)
     assert state(model) == before
-    with monkeypatch.context() as patch:
-        interrupt_in_validation(patch)
-        with pytest.raises(KeyboardInterrupt):
-            call(model, method, X, y)
-    assert state(model) == before
+    assert_interrupt_in_validation_changes_nothing(monkeypatch, model, method, X, y)
 
 
 @pytest.mark.parametrize("estimator, X, y, method", fitting_cases())
@@ -85,10 +87,6 @@ def test_a_refused_first_call_leaves_an_unfitted_estimator(monkeypatch, estimato
     with pytest.raises(ValueError):
         call(model, method, text_column(X, X.shape[1]), y)
     assert state(model) == before
-    with monkeypatch.context() as patch:
-        interrupt_in_validation(patch)
-        with pytest.raises(KeyboardInterrupt):
-            call(model, method, X, y)
-    assert state(model) == before
+    assert_interrupt_in_validation_changes_nothing(monkeypatch, model, method, X, y)
     with pytest.raises(NotFittedError):
         check_is_fitted(model)
