@@ -110,11 +110,18 @@ class Outcome:
     interrupted: bool = False
 
 
-def run_epochs(estimator, training, n_rows, n_epochs, batch_size, rng, stopping=None):
+def run_epochs(
+    estimator, training, n_rows, n_epochs, batch_size, rng, stopping=None, incremental=False
+):
     """Train ``estimator`` for up to ``n_epochs`` epochs over ``n_rows`` rows.
 
-    ``estimator.n_iter_`` counts the epochs run; ``estimator.verbose`` prints one
-    line per epoch. Returns an :class:`Outcome`.
+    ``estimator.n_iter_`` counts the epochs completed; ``estimator.verbose`` prints
+    one line per epoch. Returns an :class:`Outcome`.
+
+    Ctrl-C stops after the current minibatch. A ``fit`` keeps what it learned, and
+    an epoch cut short is not counted; an ``incremental`` call (``partial_fit``)
+    raises KeyboardInterrupt, so that the caller's loop over chunks stops, and
+    ``guarded_fit`` puts the model back as it was before the call.
     """
     name = type(estimator).__name__
     n_batches = -(-n_rows // batch_size)
@@ -137,10 +144,13 @@ def run_epochs(estimator, training, n_rows, n_epochs, batch_size, rng, stopping=
                     if interrupt.requested:
                         break
             outcome.interrupted = interrupt.requested
+            if outcome.interrupted and incremental:
+                raise KeyboardInterrupt
+            completed = not outcome.interrupted or i == n_batches - 1
             criteria = training.end_epoch(outcome.interrupted)
             _check_finite(name, training)
-            estimator.n_iter_ += 1
-            outcome.n_epochs += 1
+            estimator.n_iter_ += completed
+            outcome.n_epochs += completed
             if estimator.verbose:
                 _report(name, estimator.n_iter_, criteria, time.perf_counter() - start)
             if stopping is not None and stopping.should_stop(

@@ -269,7 +269,7 @@ class _BoltzmannBase(BaseEstimator):
             return True
         return self.method == "auto" and self._n_units <= MAX_AUTO_EXACT_LEARNING_UNITS
 
-    def _train(self, V, n_epochs, rng, schedule):
+    def _train(self, V, n_epochs, rng, schedule, incremental=False):
         self._log_partition_cache = {}
         states = None
         if self._exact_learning():
@@ -301,7 +301,9 @@ class _BoltzmannBase(BaseEstimator):
             multiply_adds=self._n_units**2
             * (len(states) if states is not None else max(self.batch_size, self.n_chains or 0)),
         )
-        run_epochs(self, training, V.shape[0], n_epochs, self.batch_size, rng)
+        run_epochs(
+            self, training, V.shape[0], n_epochs, self.batch_size, rng, incremental=incremental
+        )
 
     def _update(self, V, lr, momentum, rng, states):
         """One gradient step on the minibatch V; returns the largest clamped-free gap."""
@@ -701,7 +703,7 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         if first_call:
             self._rng = make_generator(self.random_state)
             self._initialise(V, self._rng)
-        self._train(V, 1, self._rng, "constant")
+        self._train(V, 1, self._rng, "constant", incremental=True)
         if first_call:
             self._draw_ais_seed(self._rng)
         return self

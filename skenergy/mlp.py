@@ -333,7 +333,9 @@ class _BaseMLP(BaseEstimator):
                 higher_is_better=False,
                 keep_best=validation is not None,
             )
-        outcome = run_epochs(self, training, X.shape[0], n_epochs, batch, rng, stopping)
+        outcome = run_epochs(
+            self, training, X.shape[0], n_epochs, batch, rng, stopping, incremental
+        )
         if not (incremental or outcome.stopped_early or outcome.interrupted):
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({n_epochs}) reached and the "

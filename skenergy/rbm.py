@@ -374,7 +374,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             self._rng = make_generator(self.random_state)
             self._ais_seed = int(self._rng.integers(np.iinfo(np.int32).max))
             self._initialise(self._standardise(X, refit=True), self._rng)
-        self._train(self._standardise(X), None, 1, self._rng, "constant")
+        self._train(self._standardise(X), None, 1, self._rng, "constant", incremental=True)
         return self
 
     def _validate_training_data(self, X, reset):
@@ -454,7 +454,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     # ------------------------------------------------------------- training core
 
-    def _train(self, Z, Z_held_out, n_epochs, rng, schedule):
+    def _train(self, Z, Z_held_out, n_epochs, rng, schedule, incremental=False):
         self._log_partition_cache = {}
         monitor = _Monitor(self, Z, Z_held_out, rng)
         batch_size = min(self.batch_size, Z.shape[0])
@@ -482,7 +482,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         stopping = None
         if self.early_stopping:
             stopping = EarlyStopping(_HELD_OUT_CRITERION, self.tol, self.n_iter_no_change)
-        run_epochs(self, training, Z.shape[0], n_epochs, batch_size, rng, stopping)
+        run_epochs(self, training, Z.shape[0], n_epochs, batch_size, rng, stopping, incremental)
 
     def _set_parameters(self, parameters):
         self.components_, self.intercept_visible_, self.intercept_hidden_ = parameters

@@ -1,6 +1,9 @@
-"""Ctrl-C during fit stops after the current minibatch, warns, and leaves a usable model."""
+"""Ctrl-C during fit stops after the current minibatch, warns, and leaves a usable model;
+during partial_fit it reaches the caller, whose loop over chunks stops, and the model
+is as it was after the last completed call."""
 
 import os
+import pickle
 import signal
 import warnings
 
@@ -63,7 +66,7 @@ def test_ctrl_c_stops_training_and_keeps_a_usable_model(monkeypatch, name):
         estimator.fit(X, y) if supervised else estimator.fit(X)
     interrupted = [w for w in caught if "interrupted" in str(w.message)]
     assert len(interrupted) == 1, "one warning says training was interrupted"
-    assert estimator.n_iter_ == 1  # stopped in the first epoch, after that minibatch
+    assert estimator.n_iter_ == 0  # stopped in the first epoch: no epoch completed
     # The minibatch in flight finishes, and no other starts (the MLP steps four
     # parameter arrays per minibatch: two weight matrices, two bias vectors).
     per_minibatch = 4 if supervised else 1
@@ -71,4 +74,34 @@ def test_ctrl_c_stops_training_and_keeps_a_usable_model(monkeypatch, name):
     result = estimator.predict(X) if supervised else estimator.transform(X)
     assert np.isfinite(result).all()
     # The usual Ctrl-C behaviour is back once fit returns.
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_ctrl_c_stops_a_loop_of_partial_fit_calls(monkeypatch, name):
+    estimator, (owner, method) = CASES[name]
+    X, y = load_digits(return_X_y=True)
+    supervised = isinstance(estimator, BackpropMLPClassifier)
+    X = (X[:, :12] > 7).astype(float) if isinstance(estimator, BoltzmannMachine) else X / 16
+    chunks = np.array_split(np.arange(len(X)), 6)
+
+    def partial_fit(rows):
+        if supervised:
+            return estimator.partial_fit(X[rows], y[rows], classes=np.unique(y))
+        return estimator.partial_fit(X[rows])
+
+    partial_fit(chunks[0])
+    completed = pickle.dumps(estimator.__dict__)
+    calls = press_ctrl_c_during(monkeypatch, owner, method, after_calls=2)
+    finished = 1
+    with pytest.raises(KeyboardInterrupt):
+        for rows in chunks[1:]:
+            partial_fit(rows)
+            finished += 1
+            completed = pickle.dumps(estimator.__dict__)
+    assert finished < len(chunks), "the loop stopped"
+    assert calls["n"] >= 2
+    assert pickle.dumps(estimator.__dict__) == completed
+    result = estimator.predict(X) if supervised else estimator.transform(X)
+    assert np.isfinite(result).all()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
