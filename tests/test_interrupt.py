@@ -53,12 +53,18 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", list(CASES))
-def test_ctrl_c_stops_training_and_keeps_a_usable_model(monkeypatch, name):
-    estimator, (owner, method) = CASES[name]
+def case(name):
+    """The estimator, where to press Ctrl-C, its data, and whether it is supervised."""
+    estimator, where = CASES[name]
     X, y = load_digits(return_X_y=True)
     supervised = isinstance(estimator, BackpropMLPClassifier)
     X = (X[:, :12] > 7).astype(float) if isinstance(estimator, BoltzmannMachine) else X / 16
+    return estimator, where, X, y, supervised
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_ctrl_c_stops_training_and_keeps_a_usable_model(monkeypatch, name):
+    estimator, (owner, method), X, y, supervised = case(name)
     calls = press_ctrl_c_during(monkeypatch, owner, method)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -79,10 +85,7 @@ def test_ctrl_c_stops_training_and_keeps_a_usable_model(monkeypatch, name):
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_ctrl_c_stops_a_loop_of_partial_fit_calls(monkeypatch, name):
-    estimator, (owner, method) = CASES[name]
-    X, y = load_digits(return_X_y=True)
-    supervised = isinstance(estimator, BackpropMLPClassifier)
-    X = (X[:, :12] > 7).astype(float) if isinstance(estimator, BoltzmannMachine) else X / 16
+    estimator, (owner, method), X, y, supervised = case(name)
     chunks = np.array_split(np.arange(len(X)), 6)
 
     def partial_fit(rows):
