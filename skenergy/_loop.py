@@ -11,9 +11,10 @@ minibatch step, what to do at the end of an epoch, its parameters) and
   momentum warmed up over the first epochs where the model asks for it;
 - Ctrl-C stops after the current minibatch and keeps the model usable
   (:class:`~skenergy._optim.interruptible`);
-- after each epoch, parameters that became NaN or infinite stop the fit with a
-  ValueError naming the settings and the way out (the estimator's guard then
-  puts the model back as it was);
+- after each epoch, parameters that became NaN, infinite or larger than any
+  working model holds, or a training criterion that is not finite, stop the fit
+  with a ValueError naming the settings and the way out (the estimator's guard
+  then puts the model back as it was);
 - ``n_iter_`` counts the epochs; the epoch's criteria go to the estimator's
   curves and, with ``verbose``, to one line: ``[Name] Epoch n: criterion = value,
   ..., time = s``;
@@ -32,6 +33,7 @@ from sklearn.utils import gen_batches
 
 from ._blas import threads_for
 from ._optim import interruptible, learning_rate_at, momentum_at
+from ._validation import DIVERGED_MAGNITUDE, check_not_diverged
 
 
 @dataclass
@@ -53,6 +55,9 @@ class Training:
         Puts back parameters copied from :attr:`parameters` (early stopping).
     divergence_hint : str
         Appended to the divergence error: what to change.
+    parameter_bound : float
+        Parameters beyond this magnitude mean training diverged (inf: only NaN
+        and infinity do, for models whose outputs have the targets' scale).
     learning_rate, schedule : float, str
         See :func:`~skenergy._optim.learning_rate_at`.
     momentum : float
@@ -71,7 +76,8 @@ class Training:
     momentum: float = 0.0
     warm_up_momentum: bool = False
     restore: Callable | None = None
-    divergence_hint: str = "Use a smaller learning_rate."
+    divergence_hint: str = "use a smaller one."
+    parameter_bound: float = DIVERGED_MAGNITUDE
     multiply_adds: int | None = None
 
 
@@ -143,12 +149,18 @@ def run_epochs(
                     training.update(order[rows], lr, momentum)
                     if interrupt.requested:
                         break
-            outcome.interrupted = interrupt.requested
-            if outcome.interrupted and incremental:
-                raise KeyboardInterrupt
-            completed = not outcome.interrupted or i == n_batches - 1
-            criteria = training.end_epoch(outcome.interrupted)
-            _check_finite(name, training)
+                outcome.interrupted = interrupt.requested
+                if outcome.interrupted and incremental:
+                    raise KeyboardInterrupt
+                completed = not outcome.interrupted or i == n_batches - 1
+                criteria = training.end_epoch(outcome.interrupted)
+            check_not_diverged(
+                name,
+                training.parameters(),
+                criteria.values(),
+                training.parameter_bound,
+                f"learning_rate={training.learning_rate}: {training.divergence_hint}",
+            )
             estimator.n_iter_ += completed
             outcome.n_epochs += completed
             if estimator.verbose:
@@ -162,17 +174,6 @@ def run_epochs(
     if stopping is not None and stopping.best_parameters is not None:
         training.restore(stopping.best_parameters)
     return outcome
-
-
-def _check_finite(name, training):
-    with np.errstate(invalid="ignore"):
-        finite = all(np.isfinite(p).all() for p in training.parameters())
-    if not finite:
-        raise ValueError(
-            f"Training diverged: the parameters of {name} became NaN or infinite with "
-            f"learning_rate={training.learning_rate}. {training.divergence_hint} The model "
-            "was left as it was before this call."
-        )
 
 
 def _report(name, epoch, criteria, seconds):

@@ -143,6 +143,31 @@ def check_pairwise_size(n_units, dtype, estimator_name, alternative):
         )
 
 
+#: A parameter of an energy model beyond this magnitude means training diverged:
+#: logistic units saturate past a field of about 40, so no useful model holds such
+#: values, and free energies and log Z built from them overflow.
+DIVERGED_MAGNITUDE = 1e8
+
+
+def check_not_diverged(name, parameters, criteria=(), bound=np.inf, cause=""):
+    """Refuse a model whose parameters are NaN, infinite or beyond ``bound`` in
+    magnitude, or whose training criteria are not finite: the caller's guard
+    then puts the estimator back as it was. ``cause`` says what to change."""
+    with np.errstate(invalid="ignore"):
+        if not all(np.isfinite(p).all() for p in parameters):
+            problem = "its parameters became NaN or infinite"
+        elif any(np.abs(p).max(initial=0) > bound for p in parameters):
+            problem = f"its parameters grew beyond {bound:g} in magnitude"
+        elif not all(np.isfinite(value) for value in criteria):
+            problem = "its training criterion became NaN or infinite"
+        else:
+            return
+    raise ValueError(
+        f"Training diverged: {problem} in {name}. {cause} The model was left as it was "
+        "before this call."
+    )
+
+
 class restored_on_error:
     """Context manager: if the block fails, put the estimator back as it was.
 

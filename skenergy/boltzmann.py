@@ -300,6 +300,10 @@ class _BoltzmannBase(BaseEstimator):
             warm_up_momentum=True,
             multiply_adds=self._n_units**2
             * (len(states) if states is not None else max(self.batch_size, self.n_chains or 0)),
+            divergence_hint=(
+                f"lower it, or alpha={self.alpha}; a temperature far from 1 "
+                f"(temperature={self.temperature}) scales every step too."
+            ),
         )
         run_epochs(
             self, training, V.shape[0], n_epochs, self.batch_size, rng, incremental=incremental

@@ -22,9 +22,11 @@ from sklearn.utils.validation import check_array, validate_data
 from ._dynamics import energy, run_async, run_glauber, run_sync
 from ._sampling import answer_generator, flip_spins, geometric_temperatures, make_generator
 from ._validation import (
+    DIVERGED_MAGNITUDE,
     check_binary,
     check_fitted_rows,
     check_mask_shape,
+    check_not_diverged,
     check_pairwise_size,
     from_spins,
     guarded_fit,
@@ -352,12 +354,27 @@ class HopfieldMemory(BaseEstimator):
             W = pseudoinverse_weights(S)
         else:
             W = hebbian_weights(S)
-            n_iter = self._descend(S, W, b, rng)
-        self._unlearn(W, b, rng)
+            with np.errstate(over="ignore", invalid="ignore"):  # checked below
+                n_iter = self._descend(S, W, b, rng)
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._unlearn(W, b, rng)
+        check_not_diverged(
+            type(self).__name__,
+            [W, b],
+            bound=DIVERGED_MAGNITUDE,
+            cause=self._divergence_cause(),
+        )
         self.weights_, self.intercept_ = W, b
         self.encoding_ = encoding or "binary"
         self.n_memories_, self.n_iter_ = S.shape[0], n_iter
         return self
+
+    def _divergence_cause(self):
+        """The settings that scale the weights' updates, to name in a divergence error."""
+        settings = [f"learning_rate={self.learning_rate}"] if self.rule == "descent" else []
+        if self.n_unlearning:
+            settings.append(f"unlearning_rate={self.unlearning_rate}")
+        return f"Lower {' or '.join(settings)}." if settings else ""
 
     def _incremental(self):
         return self.rule in ("hebbian", "storkey")

@@ -320,9 +320,8 @@ class _BaseMLP(BaseEstimator):
             schedule=self.learning_rate_schedule,
             momentum=self.momentum,
             multiply_adds=batch * max(W.size for W in self.coefs_),
-            divergence_hint=(
-                f"Lower the learning rate, or scale the inputs{self._scale_targets_hint}."
-            ),
+            divergence_hint=f"lower it, or scale the inputs{self._scale_targets_hint}.",
+            parameter_bound=np.inf,
         )
         stopping = None
         if not incremental:

@@ -475,8 +475,8 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             warm_up_momentum=True,
             multiply_adds=batch_size * (Z.shape[1] + 1) * (self.n_components + 1),
             divergence_hint=(
-                "Use a smaller learning_rate (Gaussian visible units need one 5 to 10 "
-                "times smaller than Bernoulli units)."
+                "use a smaller one (Gaussian visible units need one 5 to 10 times smaller "
+                "than Bernoulli units)."
             ),
         )
         stopping = None

@@ -16,7 +16,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from ._fitted import configurations, fitted
+from ._fitted import configurations, fitted, outputs
 
 
 def fitting_cases():
@@ -90,3 +90,40 @@ def test_a_refused_first_call_leaves_an_unfitted_estimator(monkeypatch, estimato
     assert_interrupt_in_validation_changes_nothing(monkeypatch, model, method, X, y)
     with pytest.raises(NotFittedError):
         check_is_fitted(model)
+
+
+def diverging(estimator, rate=1e10):
+    """The estimator with a learning rate no model survives."""
+    params = {"learning_rate": rate}
+    if "learning_rate_schedule" in estimator.get_params():
+        params["learning_rate_schedule"] = "constant"
+    if "rule" in estimator.get_params():
+        params["rule"] = "descent"  # the Hopfield rule that learns at a rate
+    return clone(estimator).set_params(**params)
+
+
+@pytest.mark.parametrize(
+    "estimator, X, y, method",
+    [
+        c
+        for c in fitting_cases()
+        if "learning_rate" in c.values[0].get_params()
+        and hasattr(diverging(c.values[0]), c.values[3])
+    ],
+)
+@pytest.mark.parametrize("rate", [1e10, 1e308])
+def test_a_diverging_fit_is_refused_or_stays_finite(estimator, X, y, method, rate):
+    # Refused with the error that names the cause, the previous model kept; or,
+    # where one epoch does not overflow anything, accepted with finite outputs.
+    model = fitted(clone(estimator), X, y)
+    before = state(model)
+    model.set_params(**diverging(estimator, rate).get_params())
+    try:
+        call(model, method, X, y)
+    except ValueError as error:
+        assert "Training diverged: " in str(error) and type(model).__name__ in str(error)
+        model.set_params(**estimator.get_params())
+        assert state(model) == before
+    else:
+        for name, result in outputs(model, X).items():
+            assert np.isfinite(result).all(), name
