@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .exceptions import DataRangeWarning
@@ -191,6 +192,19 @@ class restored_on_error:
         return False
 
 
+def _refuse_booleans_as_numbers(estimator):
+    """scikit-learn's Interval constraints accept True as the integer 1: refuse it
+    where a parameter takes numbers and no boolean."""
+    for name, constraints in estimator._parameter_constraints.items():
+        value = getattr(estimator, name)
+        numeric = any(isinstance(c, Interval) for c in constraints)
+        if numeric and "boolean" not in constraints and isinstance(value, bool | np.bool_):
+            raise TypeError(
+                f"{name}={value!r} is a boolean where {type(estimator).__name__} expects a "
+                f"number: pass the number itself (see the documentation of {name})."
+            )
+
+
 def guarded_fit(method):
     """Decorator of every ``fit`` and ``partial_fit``: scikit-learn's parameter
     validation (``_fit_context``), then the whole method, input validation
@@ -199,6 +213,7 @@ def guarded_fit(method):
     @functools.wraps(method)
     def guarded(estimator, *args, **kwargs):
         with restored_on_error(estimator):
+            _refuse_booleans_as_numbers(estimator)
             return method(estimator, *args, **kwargs)
 
     return _fit_context(prefer_skip_nested_validation=True)(guarded)

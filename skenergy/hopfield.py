@@ -762,7 +762,7 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             X, y = validate_data(
                 self, X, y, dtype=(np.float64, np.float32), multi_output=True, y_numeric=True
             )
-            self.values_ = np.asarray(y, dtype=X.dtype)
+            self.values_ = np.array(y, dtype=X.dtype)  # a copy: the caller may edit y
         with np.errstate(over="ignore"):
             largest = float(np.max(np.einsum("ij,ij->i", X, X)))
         if not np.isfinite(self.beta * largest):

@@ -14,6 +14,7 @@ import pytest
 import sklearn.utils.validation
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ._fitted import configurations, fitted, outputs
@@ -127,3 +128,34 @@ def test_a_diverging_fit_is_refused_or_stays_finite(estimator, X, y, method, rat
     else:
         for name, result in outputs(model, X).items():
             assert np.isfinite(result).all(), name
+
+
+def numeric_parameters(estimator):
+    return [
+        name
+        for name, constraints in estimator._parameter_constraints.items()
+        if any(isinstance(c, Interval) for c in constraints) and "boolean" not in constraints
+    ]
+
+
+@pytest.mark.parametrize("estimator, X, y, method", fitting_cases())
+def test_a_boolean_for_a_number_is_refused_by_name(estimator, X, y, method):
+    for name in numeric_parameters(estimator):
+        model = clone(estimator).set_params(**{name: True})
+        with pytest.raises(TypeError, match=name):
+            call(model, method, X, y)
+        with pytest.raises(NotFittedError):
+            check_is_fitted(model)
+
+
+@pytest.mark.parametrize("estimator, X, y", [c[:3] for c in configurations()])
+def test_a_fitted_model_keeps_no_reference_to_the_callers_arrays(estimator, X, y):
+    X_caller = np.array(X)
+    y_caller = None if y is None else np.array(y)
+    model = fitted(clone(estimator), X_caller, y_caller)
+    expected = outputs(model, X)
+    X_caller[:] = 0.25
+    if y_caller is not None:
+        y_caller[:] = y_caller.flat[0]
+    for name, result in outputs(model, X).items():
+        np.testing.assert_array_equal(result, expected[name], err_msg=name)
