@@ -144,6 +144,19 @@ def check_pairwise_size(n_units, dtype, estimator_name, alternative):
         )
 
 
+def check_temperature(value, name):
+    """A method's temperature argument: None, or a finite positive number."""
+    if value is None:
+        return None
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+        raise TypeError(f"{name} must be a positive number or None, got {value!r}.")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(
+            f"{name} must be a finite temperature above 0 (or None for the model's), got {value!r}."
+        )
+    return float(value)
+
+
 #: A parameter of an energy model beyond this magnitude means training diverged:
 #: logistic units saturate past a field of about 40, so no useful model holds such
 #: values, and free energies and log Z built from them overflow.

@@ -39,6 +39,7 @@ from ._validation import (
     check_binary,
     check_fitted_rows,
     check_pairwise_size,
+    check_temperature,
     from_spins,
     guarded_fit,
 )
@@ -813,6 +814,8 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
             Visible states in ``encoding_``.
         """
         check_is_fitted(self)
+        annealing_temperature = check_temperature(annealing_temperature, "annealing_temperature")
+        final_temperature = check_temperature(final_temperature, "final_temperature")
         schedule = self._chain_temperatures(n_steps, annealing_temperature, final_temperature)
         with draw_generator(self, random_state) as rng:
             chains = self._chains_for(self._random_states(int(n_samples), rng), rng)
@@ -853,6 +856,7 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         completed : ndarray of shape (n_samples, n_features)
             In ``encoding_``: the known values unchanged.
         """
+        annealing_temperature = check_temperature(annealing_temperature, "annealing_temperature")
         X = self._fitted_rows(X, allow_nan=True)
         known = ~np.isnan(X)
         spins, _ = check_binary(np.where(known, X, 1), type(self).__name__, self.binarize)

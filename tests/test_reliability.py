@@ -159,3 +159,18 @@ def test_a_fitted_model_keeps_no_reference_to_the_callers_arrays(estimator, X, y
         y_caller[:] = y_caller.flat[0]
     for name, result in outputs(model, X).items():
         np.testing.assert_array_equal(result, expected[name], err_msg=name)
+
+
+@pytest.mark.parametrize("bad", [-1.0, 0.0, np.inf, np.nan, True, "hot"])
+def test_sampling_temperatures_are_checked_by_name(bad):
+    estimator, X, _ = next(c for c in configurations() if type(c[0]).__name__ == "BoltzmannMachine")
+    model = fitted(clone(estimator), X, None)
+    before = state(model)
+    holes = X[:3].copy()
+    holes[:, 0] = np.nan
+    for name in ("annealing_temperature", "final_temperature"):
+        with pytest.raises((ValueError, TypeError), match=name):
+            model.sample(2, n_steps=2, **{name: bad})
+    with pytest.raises((ValueError, TypeError), match="annealing_temperature"):
+        model.complete(holes, n_steps=2, annealing_temperature=bad)
+    assert state(model) == before
