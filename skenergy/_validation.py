@@ -98,6 +98,30 @@ def from_spins(S, encoding):
     return S if encoding == "spin" else (S > 0).astype(S.dtype)
 
 
+def check_magnitude(X, what, estimator_name):
+    """Refuse values so large that the models' own arithmetic overflows.
+
+    Squares (variances, squared errors, energies) and products summed over the
+    features overflow beyond ``sqrt(max float) / n_features``: 1e154 / 64 in
+    float64 for digits-wide data, about 2e16 in float32 for MNIST-wide data.
+    """
+    values = X.data if sp.issparse(X) else np.asarray(X)
+    if values.size == 0 or not np.issubdtype(values.dtype, np.floating):
+        return X
+    width = X.shape[1] if X.ndim == 2 else 1
+    limit = np.sqrt(np.finfo(values.dtype).max) / max(width, 1)
+    with np.errstate(invalid="ignore"):
+        largest = float(np.nanmax(np.abs(values)))
+    if largest > limit:
+        raise ValueError(
+            f"{what} holds values up to {largest:.3g} in magnitude: {estimator_name}'s "
+            f"arithmetic (squares, and products summed over {width} columns) overflows "
+            f"{values.dtype} beyond {limit:.3g}. Scale {what} first, e.g. with "
+            "sklearn.preprocessing.StandardScaler."
+        )
+    return X
+
+
 def check_fitted_rows(estimator, X, *, allow_nan=False, accept_sparse=False):
     """Rows given to a fitted estimator: validated against the fitted width, as floats.
 
@@ -115,7 +139,7 @@ def check_fitted_rows(estimator, X, *, allow_nan=False, accept_sparse=False):
         reset=False,
         ensure_all_finite="allow-nan" if allow_nan else True,
     )
-    return X
+    return check_magnitude(X, "X", type(estimator).__name__)
 
 
 def check_mask_shape(mask, shape):

@@ -27,7 +27,7 @@ from ._activations import ACTIVATIONS, logistic, softplus
 from ._loop import EarlyStopping, Training, run_epochs
 from ._optim import momentum_step
 from ._sampling import make_generator
-from ._validation import check_fitted_rows, guarded_fit
+from ._validation import check_fitted_rows, check_magnitude, guarded_fit
 from .exceptions import TrainingFailedWarning
 from .rbm import RestrictedBM
 
@@ -653,6 +653,7 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
         X, y = validate_data(
             self, X, y, dtype=(np.float64, np.float32), multi_output=True, reset=first
         )
+        check_magnitude(X, "X", type(self).__name__)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]  # a column of labels, not a multilabel matrix
         if first:
@@ -820,6 +821,8 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
             reset=first,
         )  # fmt: skip
         Y = np.asarray(y, dtype=X.dtype)
+        check_magnitude(X, "X", type(self).__name__)
+        check_magnitude(Y.reshape(len(Y), -1), "y", type(self).__name__)
         if first:
             self._single_output = Y.ndim == 1
         Y = Y.reshape(len(Y), -1)

@@ -22,6 +22,7 @@ from ._units import UNITS
 from ._validation import (
     as_dense,
     check_fitted_rows,
+    check_magnitude,
     check_mask_shape,
     check_unit_interval,
     guarded_fit,
@@ -381,7 +382,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         X = validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=reset)
         if self.visible == "bernoulli":
             check_unit_interval(X, type(self).__name__)
-        return X
+        return check_magnitude(X, "X", type(self).__name__)
 
     def _standardise(self, X, refit=False):
         """Data in model units: as given (Bernoulli) or standardised (Gaussian)."""

@@ -174,3 +174,26 @@ def test_sampling_temperatures_are_checked_by_name(bad):
     with pytest.raises((ValueError, TypeError), match="annealing_temperature"):
         model.complete(holes, n_steps=2, annealing_temperature=bad)
     assert state(model) == before
+
+
+@pytest.mark.parametrize("estimator, X, y", [c[:3] for c in configurations()])
+@pytest.mark.parametrize("huge", [1e308, -1e308, 1e200])
+def test_huge_finite_inputs_are_refused_or_give_finite_outputs(estimator, X, y, huge):
+    # Finite, so validation accepts them; a model must then either refuse them by
+    # name (its domain check, or the magnitude check) or answer finitely.
+    model = fitted(clone(estimator), X, y)
+    before = state(model)
+    bad = np.array(X)
+    bad[0, 0] = huge
+    try:
+        results = outputs(model, bad)
+    except ValueError as error:
+        assert "X" in str(error) or "[0, 1]" in str(error) or "binar" in str(error)
+    else:
+        for name, result in results.items():
+            assert np.isfinite(result).all(), name
+    assert state(model) == before
+    try:
+        call(clone(estimator), "fit", bad, y)
+    except ValueError as error:
+        assert "Training diverged" not in str(error), "the input is the cause, not the rate"
