@@ -72,6 +72,10 @@ def check_binary(X, estimator_name, binarize=None):
     encoding is ``"binary"``. Anything else is a ValueError that names the problem.
     """
     if binarize is not None:
+        if not np.isfinite(binarize):
+            raise ValueError(
+                f"binarize must be a finite threshold (or None for binary data), got {binarize!r}."
+            )
         return np.where(X > binarize, 1, -1).astype(X.dtype), "binary"
     on, spin_off, binary_off = X == 1, X == -1, X == 0
     other = ~(on | spin_off | binary_off)
@@ -142,15 +146,23 @@ def check_fitted_rows(estimator, X, *, allow_nan=False, accept_sparse=False):
     return check_magnitude(X, "X", type(estimator).__name__)
 
 
-def check_mask_shape(mask, shape):
-    """``mask`` as an array of one flag per unit (``shape[1:]``) or per row and unit."""
+def check_mask(mask, shape):
+    """``mask`` as a boolean array of one flag per unit (``shape[1:]``) or per row
+    and unit: booleans, or numbers that are all 0 or 1."""
     mask = np.asarray(mask)
     if mask.shape not in (tuple(shape[1:]), tuple(shape)):
         raise ValueError(
             f"mask must have shape {tuple(shape[1:])} or {tuple(shape)}: one flag per unit, "
             f"or one per row and unit; got {mask.shape}."
         )
-    return mask
+    if mask.dtype == bool:
+        return mask
+    if not np.issubdtype(mask.dtype, np.number) or not np.isin(mask, (0, 1)).all():
+        raise ValueError(
+            f"mask must hold booleans (True where a unit is clamped), or only 0 and 1; "
+            f"got dtype {mask.dtype} with values such as {mask.flat[0]!r}."
+        )
+    return mask.astype(bool)
 
 
 #: Largest matrix over pairs of units an estimator allocates (weights, couplings).

@@ -25,7 +25,7 @@ from ._validation import (
     DIVERGED_MAGNITUDE,
     check_binary,
     check_fitted_rows,
-    check_mask_shape,
+    check_mask,
     check_not_diverged,
     check_pairwise_size,
     from_spins,
@@ -492,7 +492,7 @@ class HopfieldMemory(BaseEstimator):
             Final states (in ``encoding_``), steps, convergence, cycles, energies.
         """
         S, _ = self._spins(self._fitted_rows(X))
-        clamp = None if mask is None else _check_mask(mask, S.shape)
+        clamp = None if mask is None else check_mask(mask, S.shape)
         return self._recall(S, clamp, random_state)
 
     def _recall(self, S, clamp, random_state):
@@ -547,7 +547,7 @@ class HopfieldMemory(BaseEstimator):
             states seeded by ``random_state``.
         """
         X = self._fitted_rows(X, allow_nan=True)
-        clamp = ~np.isnan(X) if mask is None else _check_mask(mask, X.shape)
+        clamp = ~np.isnan(X) if mask is None else check_mask(mask, X.shape)
         known = np.broadcast_to(clamp, X.shape)
         if np.isnan(X[known]).any():
             raise ValueError("X holds NaN in units that mask marks as known.")
@@ -647,13 +647,6 @@ class HopfieldMemory(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
         return tags
-
-
-def _check_mask(mask, shape):
-    mask = check_mask_shape(mask, shape)
-    if mask.dtype != bool:
-        raise ValueError(f"mask must be a boolean array, got dtype {mask.dtype}.")
-    return mask
 
 
 class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):

@@ -23,7 +23,7 @@ from ._validation import (
     as_dense,
     check_fitted_rows,
     check_magnitude,
-    check_mask_shape,
+    check_mask,
     check_unit_interval,
     guarded_fit,
 )
@@ -638,7 +638,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         if X is not None:
             Z = self._chain_start(X)
             if mask is not None:
-                clamp = np.broadcast_to(check_mask_shape(mask, Z.shape).astype(bool), Z.shape)
+                clamp = np.broadcast_to(check_mask(mask, Z.shape), Z.shape)
         elif mask is not None:
             raise ValueError("mask marks units clamped to X's values: pass X as well.")
         with draw_generator(self, random_state) as rng:

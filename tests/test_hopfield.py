@@ -324,7 +324,7 @@ def test_mask_errors_name_the_problem():
     with pytest.raises(ValueError, match="mask must have shape"):
         memory.recall(X, mask=np.ones(7, dtype=bool))
     with pytest.raises(ValueError, match="boolean"):
-        memory.recall(X, mask=np.ones(8))
+        memory.recall(X, mask=np.full(8, 0.5))
     partial = X.copy()
     partial[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN in units that mask marks as known"):

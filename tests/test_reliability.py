@@ -197,3 +197,42 @@ def test_huge_finite_inputs_are_refused_or_give_finite_outputs(estimator, X, y, 
         call(clone(estimator), "fit", bad, y)
     except ValueError as error:
         assert "Training diverged" not in str(error), "the input is the cause, not the rate"
+
+
+def masked_calls():
+    """Every public method taking a mask, on a fitted estimator: (name, call(mask))."""
+    calls = []
+    for estimator, X, y in configurations():
+        model = fitted(clone(estimator), X, y)
+        if "mask" in getattr(model, "sample", lambda: None).__code__.co_varnames:
+            calls.append((model, lambda m, mask, X=X: m.sample(X=X[:2], mask=mask, n_steps=1)))
+        for method in ("recall", "complete"):
+            if hasattr(model, method) and "mask" in getattr(model, method).__code__.co_varnames:
+                calls.append(
+                    (
+                        model,
+                        lambda m, mask, X=X, method=method: getattr(m, method)(X[:2], mask=mask),
+                    )
+                )
+    return calls
+
+
+@pytest.mark.parametrize("bad", ["a", np.nan, 0.5, 2])
+def test_masks_of_anything_but_flags_are_refused(bad):
+    calls = masked_calls()
+    assert calls, "some estimator takes a mask"
+    for model, masked in calls:
+        before = state(model)
+        mask = np.full(model.n_features_in_, bad, dtype=object if bad == "a" else float)
+        with pytest.raises(ValueError, match="mask must hold booleans"):
+            masked(model, mask)
+        assert state(model) == before
+        masked(model, np.ones(model.n_features_in_, dtype=int))  # 0/1 numbers are flags
+
+
+@pytest.mark.parametrize(
+    "estimator, X, y", [c[:3] for c in configurations() if "binarize" in c[0].get_params()]
+)
+def test_a_nan_threshold_is_refused_by_name(estimator, X, y):
+    with pytest.raises(ValueError, match="binarize must be a finite threshold"):
+        call(clone(estimator).set_params(binarize=np.nan), "fit", X, y)
