@@ -76,6 +76,12 @@ class LogPartition:
 MIN_EFFECTIVE_RUN_FRACTION = 0.03
 
 
+def draw_ais_seed(rng):
+    """The seed of a fitted model's AIS estimates, drawn once from its training
+    generator: the estimates are reproducible and leave that generator alone."""
+    return int(rng.integers(np.iinfo(np.int32).max))
+
+
 def partition_method(partition, n_units, what):
     """``"exact"`` or ``"ais"`` for an estimator's ``partition`` parameter.
 

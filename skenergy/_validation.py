@@ -102,6 +102,18 @@ def from_spins(S, encoding):
     return S if encoding == "spin" else (S > 0).astype(S.dtype)
 
 
+def largest_magnitude(a, ignore_nan=False):
+    """``max |a|`` from the largest and smallest values, without an ``|a|`` copy.
+    NaN when ``a`` holds NaN, unless ``ignore_nan`` (then NaN only if all are)."""
+    if a.size == 0:
+        return 0.0
+    if ignore_nan:  # fmax/fmin skip NaN without the all-NaN warning of nanmax
+        high, low = np.fmax.reduce(a, axis=None), np.fmin.reduce(a, axis=None)
+    else:
+        high, low = np.max(a), np.min(a)
+    return float(np.maximum(np.abs(high), np.abs(low)))
+
+
 def check_magnitude(X, what, estimator_name):
     """Refuse values so large that the models' own arithmetic overflows.
 
@@ -114,8 +126,7 @@ def check_magnitude(X, what, estimator_name):
         return X
     width = X.shape[1] if X.ndim == 2 else 1
     limit = np.sqrt(np.finfo(values.dtype).max) / max(width, 1)
-    with np.errstate(invalid="ignore"):
-        largest = float(np.nanmax(np.abs(values)))
+    largest = largest_magnitude(values, ignore_nan=True)
     if largest > limit:
         raise ValueError(
             f"{what} holds values up to {largest:.3g} in magnitude: {estimator_name}'s "
@@ -203,15 +214,15 @@ def check_not_diverged(name, parameters, criteria=(), bound=np.inf, cause=""):
     """Refuse a model whose parameters are NaN, infinite or beyond ``bound`` in
     magnitude, or whose training criteria are not finite: the caller's guard
     then puts the estimator back as it was. ``cause`` says what to change."""
-    with np.errstate(invalid="ignore"):
-        if not all(np.isfinite(p).all() for p in parameters):
-            problem = "its parameters became NaN or infinite"
-        elif any(np.abs(p).max(initial=0) > bound for p in parameters):
-            problem = f"its parameters grew beyond {bound:g} in magnitude"
-        elif not all(np.isfinite(value) for value in criteria):
-            problem = "its training criterion became NaN or infinite"
-        else:
-            return
+    magnitudes = [largest_magnitude(p) for p in parameters]
+    if not np.isfinite(magnitudes).all():
+        problem = "its parameters became NaN or infinite"
+    elif max(magnitudes, default=0.0) > bound:
+        problem = f"its parameters grew beyond {bound:g} in magnitude"
+    elif not all(np.isfinite(value) for value in criteria):
+        problem = "its training criterion became NaN or infinite"
+    else:
+        return
     raise ValueError(
         f"Training diverged: {problem} in {name}. {cause} The model was left as it was "
         "before this call."

@@ -24,6 +24,7 @@ from ._partition import (
     annealed_importance_sampling,
     cached_log_partition,
     check_enumerable,
+    draw_ais_seed,
     exact_log_partition,
     partition_method,
 )
@@ -200,11 +201,6 @@ class _BoltzmannBase(BaseEstimator):
         self.n_iter_ = 0
         self.log_likelihood_curve_ = []
         self._log_partition_cache = {}
-
-    def _draw_ais_seed(self, rng):
-        """The seed of the AIS estimates of log Z, drawn once per fitted model (after
-        training, so that the training stream is the same with or without it)."""
-        self._ais_seed = int(rng.integers(np.iinfo(np.int32).max))
 
     def _random_states(self, n_states, rng):
         """Uniformly random states: each unit on with probability 1/2, groups one-hot."""
@@ -683,7 +679,7 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         rng = make_generator(self.random_state)
         self._initialise(V, rng)
         self._train(V, self.max_iter, rng, self.learning_rate_schedule)
-        self._draw_ais_seed(rng)
+        self._ais_seed = draw_ais_seed(rng)  # after training: its stream is unchanged
         return self
 
     @guarded_fit
@@ -710,7 +706,7 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
             self._initialise(V, self._rng)
         self._train(V, 1, self._rng, "constant", incremental=True)
         if first_call:
-            self._draw_ais_seed(self._rng)
+            self._ais_seed = draw_ais_seed(self._rng)
         return self
 
     @property
@@ -965,9 +961,6 @@ class BoltzmannClassifier(ClassifierMixin, _BoltzmannBase):
         self : BoltzmannClassifier
             The fitted classifier.
         """
-        return self._fit_joint(X, y)
-
-    def _fit_joint(self, X, y):
         X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
         check_classification_targets(y)
         spins, _ = check_binary(X, type(self).__name__, self.binarize)
@@ -978,7 +971,7 @@ class BoltzmannClassifier(ClassifierMixin, _BoltzmannBase):
         n_features = X.shape[1]
         self._initialise(V, rng, groups=[np.arange(n_features, n_features + n_classes)])
         self._train(V, self.max_iter, rng, self.learning_rate_schedule)
-        self._draw_ais_seed(rng)
+        self._ais_seed = draw_ais_seed(rng)  # after training: its stream is unchanged
         return self
 
     def predict_log_proba(self, X):

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._layered import Layers
 from ._loop import EarlyStopping, Training, run_epochs
-from ._partition import cached_log_partition, partition_method
+from ._partition import cached_log_partition, draw_ais_seed, partition_method
 from ._rbm_step import FusedTrainer
 from ._sampling import ais_betas, answer_generator, draw_generator, make_generator
 from ._units import UNITS
@@ -343,7 +343,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         Z = self._standardise(X, refit=not continuing)
         if not continuing:
             self._initialise(Z, rng)
-        self._ais_seed = int(rng.integers(np.iinfo(np.int32).max))
+        self._ais_seed = draw_ais_seed(rng)
         train, held_out = self._split(Z, rng)
         self._train(train, held_out, self.max_iter, rng, self.learning_rate_schedule)
         return self
@@ -373,7 +373,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         X = self._validate_training_data(X, reset=first_call)
         if first_call:
             self._rng = make_generator(self.random_state)
-            self._ais_seed = int(self._rng.integers(np.iinfo(np.int32).max))
+            self._ais_seed = draw_ais_seed(self._rng)
             self._initialise(self._standardise(X, refit=True), self._rng)
         self._train(self._standardise(X), None, 1, self._rng, "constant", incremental=True)
         return self
