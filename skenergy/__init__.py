@@ -1,5 +1,6 @@
 """skenergy: energy-based neural networks as scikit-learn estimators."""
 
+from ._config import config_context, get_config, set_config
 from ._partition import LogPartition
 from ._show_versions import show_versions
 from .boltzmann import BoltzmannClassifier, BoltzmannMachine
@@ -20,6 +21,9 @@ __all__ = [
     "Recall",
     "RestrictedBM",
     "__version__",
+    "config_context",
+    "get_config",
     "retrieve",
+    "set_config",
     "show_versions",
 ]

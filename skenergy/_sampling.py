@@ -12,6 +12,8 @@ from contextlib import contextmanager
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ._config import check_memory
+
 
 def make_generator(random_state):
     """A :class:`numpy.random.Generator` from scikit-learn's ``random_state``.
@@ -143,6 +145,9 @@ def ais_betas(n_betas):
     distributions change fastest for a trained model.
     """
     n_betas = int(n_betas)
+    check_memory(
+        3 * 8 * n_betas, f"Annealing over n_betas={n_betas} temperatures", "Lower n_betas."
+    )  # the three spans and their concatenation
     n1 = max(1, round(n_betas * 500 / 14500))
     n2 = max(1, round(n_betas * 4000 / 14500))
     n3 = max(2, n_betas - n1 - n2)

@@ -4,13 +4,15 @@ guarantee that a call that fails leaves the estimator as it was."""
 import copy
 import functools
 import warnings
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ._config import check_memory
 from .exceptions import DataRangeWarning
 
 
@@ -154,7 +156,51 @@ def check_fitted_rows(estimator, X, *, allow_nan=False, accept_sparse=False):
         reset=False,
         ensure_all_finite="allow-nan" if allow_nan else True,
     )
+    check_rows_memory(estimator, X.shape[0], "X")
     return check_magnitude(X, "X", type(estimator).__name__)
+
+
+def check_fit_memory(estimator, n_bytes, n_rows, n_features, sizes, way_out):
+    """Refuse a fit whose estimated peak ``n_bytes`` (the estimator's ``_fit_bytes``:
+    parameters, velocities, chains, minibatch states and the copy kept to restore
+    on failure) exceeds the memory budget, before anything is allocated. ``sizes``
+    names the parameters that set the size, for the message."""
+    settings = ", ".join(f"{name}={getattr(estimator, name)!r}" for name in sizes)
+    check_memory(
+        n_bytes,
+        f"{type(estimator).__name__} with {settings} on {n_rows} rows of {n_features} features",
+        way_out,
+    )
+
+
+def check_rows_memory(estimator, n_rows, what):
+    """Refuse a call on ``n_rows`` rows (of X, or samples asked for) whose
+    per-row arrays (``estimator._bytes_per_row()``: inputs, hidden or output
+    units, their temporaries) exceed the memory budget."""
+    check_memory(
+        n_rows * estimator._bytes_per_row(),
+        f"{type(estimator).__name__} with {what} of {n_rows} rows",
+        "Pass the rows in smaller chunks.",
+    )
+
+
+def check_sample_weight(sample_weight, X, estimator_name):
+    """Sample weights as X's dtype, scaled so that the largest is 1.
+
+    The models' losses are weighted means, so the scale of the weights does not
+    change the fit; rescaling keeps weights of 1e308 from overflowing the sums.
+    Negative, non-finite or all-zero weights are refused by name.
+    """
+    weights = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+    if not np.isfinite(weights).all():
+        raise ValueError(f"sample_weight holds NaN or infinite values ({estimator_name}).")
+    largest = weights.max(initial=0.0)
+    if not largest > 0:
+        raise ValueError(
+            f"sample_weight is 0 for every row: {estimator_name} has nothing to learn "
+            "from. Give the rows to learn from a positive weight."
+        )
+    return weights / largest
 
 
 def check_mask(mask, shape):
@@ -176,19 +222,12 @@ def check_mask(mask, shape):
     return mask.astype(bool)
 
 
-#: Largest matrix over pairs of units an estimator allocates (weights, couplings).
-MAX_PAIRWISE_BYTES = 2**31
-
-
-def check_pairwise_size(n_units, dtype, estimator_name, alternative):
-    """Refuse a model whose ``n_units x n_units`` matrix would exceed ``MAX_PAIRWISE_BYTES``."""
-    size = n_units * n_units * np.dtype(dtype).itemsize
-    if size > MAX_PAIRWISE_BYTES:
-        raise ValueError(
-            f"{estimator_name} with {n_units} units needs a {n_units} x {n_units} matrix of "
-            f"{size / 2**30:.1f} GiB, more than the {MAX_PAIRWISE_BYTES / 2**30:.0f} GiB "
-            f"limit. {alternative}"
-        )
+def check_count(value, name, minimum):
+    """A method's count argument (samples, steps): an integer of at least ``minimum``."""
+    if not isinstance(value, Integral) or isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be an integer, got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
 
 
 def check_temperature(value, name):

@@ -16,6 +16,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._activations import logistic, softplus
+from ._config import chunk_rows
 from ._dynamics import GibbsChains, energy
 from ._loop import Training, run_epochs
 from ._optim import momentum_step
@@ -38,8 +39,10 @@ from ._sampling import (
 from ._units import binary_states
 from ._validation import (
     check_binary,
+    check_count,
+    check_fit_memory,
     check_fitted_rows,
-    check_pairwise_size,
+    check_rows_memory,
     check_temperature,
     from_spins,
     guarded_fit,
@@ -50,8 +53,9 @@ from ._validation import (
 MAX_AUTO_EXACT_LEARNING_UNITS = 16
 #: ``method="exact"`` holds all states at once: 2**20 states of 20 units are 168 MB.
 MAX_EXACT_LEARNING_UNITS = 20
-#: Rows whose hidden states are enumerated together (bounds the memory of 2**H x rows).
-_ENUMERATION_ELEMENTS = 1 << 22
+#: Largest block of enumerated (row, hidden state) pairs, in bytes: within
+#: scikit-learn's working_memory, and no larger, where bigger blocks stop paying.
+_ENUMERATION_BYTES = 1 << 25
 #: With hidden-hidden couplings the clamped phase enumerates the hidden states of
 #: each row up to this many hidden units (4096 states per row).
 MAX_ENUMERATED_HIDDEN_UNITS = 12
@@ -184,9 +188,11 @@ class _BoltzmannBase(BaseEstimator):
     def _initialise(self, V, rng, groups=()):
         n_visible = V.shape[1]
         n_units = n_visible + self.n_components
-        check_pairwise_size(
-            n_units, np.float64, type(self).__name__,
-            "Use fewer units, or RestrictedBM, whose weights only join the two layers.",
+        check_fit_memory(
+            self, self._fit_bytes(*V.shape, 8), *V.shape,
+            ("n_components", "batch_size", "n_chains"),
+            "Lower n_components, batch_size or n_chains, or use RestrictedBM, whose "
+            "weights only join the two layers.",
         )  # fmt: skip
         self._rng = rng
         self._groups = [np.asarray(group) for group in groups]
@@ -197,10 +203,45 @@ class _BoltzmannBase(BaseEstimator):
         self.intercept_ = np.concatenate([np.log(p / (1 - p)), np.zeros(self.n_components)])
         self.intercept_ *= self.temperature
         self._velocities = (np.zeros_like(self.coupling_), np.zeros_like(self.intercept_))
-        self._chains = self._random_states(self.n_chains or self.batch_size, rng)
+        self._chains = self._random_states(self._n_chains(len(V)), rng)
         self.n_iter_ = 0
         self.log_likelihood_curve_ = []
         self._log_partition_cache = {}
+
+    def _n_chains(self, n_rows):
+        return self.n_chains or min(self.batch_size, n_rows)
+
+    def _fit_bytes(self, n_rows, n_visible, itemsize):
+        """Peak of a fit, an upper bound checked with tracemalloc (tests/test_memory.py): the
+        couplings about 12 times (parameters, velocities, moments of both phases,
+        steps, masks, the copy kept to restore on failure), the chains' and
+        minibatch's states 4 times, the data twice, and the table of all states
+        when learning is exact. Enumerating hidden states adds one block of at
+        most working_memory."""
+        n_units = n_visible + self.n_components
+        batch = min(self.batch_size, n_rows)
+        elements = 12 * n_units**2 + 4 * n_units * (self._n_chains(n_rows) + batch)
+        elements += 2 * n_rows * n_units
+        exact = self.method == "exact" or (
+            self.method == "auto" and n_units <= MAX_AUTO_EXACT_LEARNING_UNITS
+        )
+        if exact and n_units <= MAX_EXACT_LEARNING_UNITS:
+            elements += 3 * (1 << n_units) * n_units
+        return itemsize * elements
+
+    def _bytes_per_row(self):
+        """Per row of a call: the units' states and their temporaries."""
+        return 4 * 8 * self._n_units
+
+    def _enumeration_rows(self, n_states, n_columns):
+        """Rows whose ``n_states`` enumerated states (``n_columns`` numbers each, and
+        their weights) fit in one block."""
+        return chunk_rows(
+            8 * n_states * (n_columns + 2), 1 << 62,
+            f"Enumerating the 2**{self.n_components} hidden states of one row",
+            "Use fewer hidden units, or connections='semi-restricted'.",
+            largest=_ENUMERATION_BYTES,
+        )  # fmt: skip
 
     def _random_states(self, n_states, rng):
         """Uniformly random states: each unit on with probability 1/2, groups one-hot."""
@@ -374,8 +415,7 @@ class _BoltzmannBase(BaseEstimator):
         """Exact clamped moments by enumerating each row's hidden states, in row chunks."""
         n_states = 1 << self.n_components
         mean, second, samples = 0.0, 0.0, []
-        rows_per_chunk = max(1, _ENUMERATION_ELEMENTS // (n_states * self._n_units))
-        for rows in gen_batches(len(V), rows_per_chunk):
+        for rows in gen_batches(len(V), self._enumeration_rows(n_states, 2 * self._n_units)):
             P, H = self._hidden_posterior(V[rows])  # (rows, 2**H) and (2**H, H)
             joint = np.hstack([np.repeat(V[rows], n_states, axis=0), np.tile(H, (len(P), 1))])
             chunk_mean, chunk_second = _moments(joint, P.ravel() / len(V))
@@ -465,13 +505,24 @@ class _BoltzmannBase(BaseEstimator):
                 f"over the 2**{self.n_components} hidden states of every row, more than "
                 f"2**{MAX_EXACT_UNITS}. Use connections='semi-restricted' or fewer hidden units."
             )
-        H = binary_states(self.n_components, 0, 1 << self.n_components)
-        rows = max(1, _ENUMERATION_ELEMENTS // len(H))
-        sums = [
-            logsumexp(self._hidden_log_weights(V[batch], H), axis=1)
-            for batch in gen_batches(len(V), rows)
-        ]
-        return visible_terms + np.concatenate(sums)
+        return visible_terms + self._hidden_log_sums(V)
+
+    def _hidden_log_sums(self, V):
+        """``log sum_h exp(-E(v, h) / T)`` up to terms in v alone, for each row of V,
+        by blocks of rows and of hidden states: never the whole 2**H table."""
+        n_states = 1 << self.n_components
+        # Blocks of states sized so that a few rows fit beside them, then rows.
+        states = chunk_rows(
+            8 * 4 * self.n_components, n_states, "One hidden state", "", largest=_ENUMERATION_BYTES
+        )
+        rows = self._enumeration_rows(states, self.n_components)
+        sums = np.full(len(V), -np.inf)
+        for start in range(0, n_states, states):
+            H = binary_states(self.n_components, start, min(start + states, n_states))
+            for batch in gen_batches(len(V), rows):
+                block = logsumexp(self._hidden_log_weights(V[batch], H), axis=1)
+                sums[batch] = np.logaddexp(sums[batch], block)
+        return sums
 
     # ------------------------------------------------------------- shared inference
 
@@ -522,6 +573,7 @@ class _BoltzmannBase(BaseEstimator):
             chains.sweep(T / beta)
             return chains.states.copy()
 
+        check_rows_memory(self, self.n_runs, "n_runs")
         start = self._random_states(self.n_runs, rng)
         return annealed_importance_sampling(
             start, self._log_uniform_count(), log_ratio, transition, ais_betas(self.n_betas), rng
@@ -810,11 +862,14 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
             Visible states in ``encoding_``.
         """
         check_is_fitted(self)
+        check_count(n_samples, "n_samples", minimum=1)
+        check_count(n_steps, "n_steps", minimum=0)
+        check_rows_memory(self, n_samples, "n_samples")
         annealing_temperature = check_temperature(annealing_temperature, "annealing_temperature")
         final_temperature = check_temperature(final_temperature, "final_temperature")
         schedule = self._chain_temperatures(n_steps, annealing_temperature, final_temperature)
         with draw_generator(self, random_state) as rng:
-            chains = self._chains_for(self._random_states(int(n_samples), rng), rng)
+            chains = self._chains_for(self._random_states(n_samples, rng), rng)
             for temperature in schedule:
                 chains.sweep(temperature)
         return self._encode(chains.states[:, : self._n_visible])
@@ -852,6 +907,7 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         completed : ndarray of shape (n_samples, n_features)
             In ``encoding_``: the known values unchanged.
         """
+        check_count(n_steps, "n_steps", minimum=1)
         annealing_temperature = check_temperature(annealing_temperature, "annealing_temperature")
         X = self._fitted_rows(X, allow_nan=True)
         known = ~np.isnan(X)

@@ -5,10 +5,13 @@ Nothing here downloads anything: :func:`load_mnist` reads IDX files the user alr
 
 import gzip
 import os
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.validation import check_array
 
+from ._config import check_memory
 from ._sampling import flip_spins, make_generator
 
 __all__ = [
@@ -155,6 +158,19 @@ def _find(directory, name):
     raise FileNotFoundError(f"Neither {name} nor {name}.gz is in {directory}.")
 
 
+_ENCODING = [StrOptions({"spin", "binary"})]
+
+
+@validate_params(
+    {
+        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "n_features": [Interval(Integral, 1, None, closed="left")],
+        "encoding": _ENCODING,
+        "p": [Interval(Real, 0, 1, closed="both")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_random_spins(n_samples, n_features, *, encoding="spin", p=0.5, random_state=None):
     """Independent random binary patterns, the memories of Hopfield capacity experiments.
 
@@ -177,11 +193,19 @@ def make_random_spins(n_samples, n_features, *, encoding="spin", p=0.5, random_s
     >>> make_random_spins(2, 4, random_state=0).shape
     (2, 4)
     """
-    _check_encoding(encoding)
+    check_memory(
+        17 * n_samples * n_features,  # uniforms, flags, the patterns
+        f"make_random_spins({n_samples}, {n_features})",
+        "Ask for fewer patterns or features.",
+    )
     on = make_generator(random_state).random((n_samples, n_features)) < p
     return _encode(on, encoding)
 
 
+@validate_params(
+    {"size": [Interval(Integral, 1, None, closed="left")], "encoding": _ENCODING},
+    prefer_skip_nested_validation=True,
+)
 def make_bars_and_stripes(size=4, *, encoding="binary"):
     """All bars-and-stripes patterns of a ``size x size`` grid (MacKay's classic).
 
@@ -205,9 +229,11 @@ def make_bars_and_stripes(size=4, *, encoding="binary"):
     >>> make_bars_and_stripes(3).shape
     (14, 9)
     """
-    if not isinstance(size, Integral) or size < 1:
-        raise ValueError(f"size must be a positive integer, got {size!r}.")
-    _check_encoding(encoding)
+    check_memory(
+        6 * 8 * (2 << size) * size * size,  # stripes, bars, their stack, sort and result
+        f"make_bars_and_stripes({size}): {(2 << size) - 2} patterns of {size * size} units",
+        "Ask for a smaller grid.",
+    )
     subsets = (np.arange(1 << size)[:, None] >> np.arange(size)) & 1
     stripes = np.repeat(subsets[:, :, None], size, axis=2).reshape(len(subsets), -1)
     bars = np.repeat(subsets[:, None, :], size, axis=1).reshape(len(subsets), -1)
@@ -215,6 +241,14 @@ def make_bars_and_stripes(size=4, *, encoding="binary"):
     return _encode(patterns.astype(bool), encoding)
 
 
+@validate_params(
+    {
+        "X": ["array-like"],
+        "fraction": [Interval(Real, 0, 1, closed="both")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def flip_bits(X, fraction, *, random_state=None):
     """A copy of binary or spin patterns with a fraction of each row's bits flipped.
 
@@ -243,13 +277,15 @@ def flip_bits(X, fraction, *, random_state=None):
     X = np.array(X, dtype=float)
     shape = X.shape
     X = np.atleast_2d(X)  # one pattern may come as a 1-D array
-    if not 0 <= fraction <= 1:
-        raise ValueError(f"fraction must be in [0, 1], got {fraction}.")
     spins = _encoding_of(X) == "spin"
     flipped = flip_spins(X if spins else 2 * X - 1, fraction, make_generator(random_state))
     return (flipped if spins else (flipped + 1) / 2).reshape(shape)
 
 
+@validate_params(
+    {"X": ["array-like"], "image_shape": [tuple], "block": [tuple], "value": [Real]},
+    prefer_skip_nested_validation=True,
+)
 def mask_block(X, image_shape, block, *, value=0.0):
     """A copy of flattened images with a rectangle set to ``value``, and its mask.
 
@@ -276,24 +312,33 @@ def mask_block(X, image_shape, block, *, value=0.0):
     >>> X_masked
     array([[0., 0., 1., 1.]])
     """
-    X = np.array(X, dtype=float)
+    X = check_array(X, dtype=np.float64, copy=True, ensure_all_finite="allow-nan")
+    if len(image_shape) != 2 or not all(isinstance(n, Integral) and n >= 1 for n in image_shape):
+        raise ValueError(
+            f"image_shape must be (height, width), positive integers; got {image_shape}."
+        )
     height, width = image_shape
+    if len(block) != 4 or not all(isinstance(n, Integral) for n in block):
+        raise ValueError(
+            f"block must be (row_start, row_stop, col_start, col_stop), integers; got {block}."
+        )
+    r0, r1, c0, c1 = block
+    if not (0 <= r0 < r1 <= height and 0 <= c0 < c1 <= width):
+        raise ValueError(
+            f"block {block} is not a non-empty rectangle inside the {height} x {width} "
+            "image: it needs 0 <= row_start < row_stop <= height and "
+            "0 <= col_start < col_stop <= width."
+        )
     if X.ndim != 2 or X.shape[1] != height * width:
         raise ValueError(
             f"X must have shape (n_samples, {height * width}) for images of shape "
             f"{image_shape}, got {X.shape}."
         )
-    r0, r1, c0, c1 = block
     mask = np.zeros(image_shape, dtype=bool)
     mask[r0:r1, c0:c1] = True
     mask = mask.ravel()
     X[:, mask] = value
     return X, mask
-
-
-def _check_encoding(encoding):
-    if encoding not in ("spin", "binary"):
-        raise ValueError(f"encoding must be 'spin' or 'binary', got {encoding!r}.")
 
 
 def _encode(on, encoding):

@@ -1,6 +1,25 @@
-"""Warnings that skenergy's estimators emit, to filter or to catch."""
+"""Warnings and errors that skenergy's estimators emit, to filter or to catch."""
 
-__all__ = ["AISWarning", "DataRangeWarning", "TrainingFailedWarning"]
+__all__ = ["AISWarning", "DataRangeWarning", "MemoryBudgetError", "TrainingFailedWarning"]
+
+
+class MemoryBudgetError(ValueError, MemoryError):
+    """A call would allocate more than skenergy's memory budget: refused before allocating.
+
+    A ValueError (the arguments ask for too much) and a MemoryError, so either
+    ``except`` catches it. The message names the size and what to change; the
+    budget itself is set with :func:`skenergy.config_context`.
+
+    Examples
+    --------
+    >>> from skenergy import RestrictedBM
+    >>> from skenergy.exceptions import MemoryBudgetError
+    >>> try:
+    ...     RestrictedBM(n_components=10**9).fit([[0.0, 1.0], [1.0, 0.0]])
+    ... except MemoryBudgetError as error:
+    ...     print(str(error)[:41])
+    RestrictedBM with n_components=1000000000
+    """
 
 
 class DataRangeWarning(UserWarning):

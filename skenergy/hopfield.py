@@ -15,19 +15,20 @@ from sklearn.base import (
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.utils import gen_batches
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, validate_data
 
+from ._config import check_memory, chunk_rows
 from ._dynamics import energy, run_async, run_glauber, run_sync
 from ._sampling import answer_generator, flip_spins, geometric_temperatures, make_generator
 from ._validation import (
     DIVERGED_MAGNITUDE,
     check_binary,
+    check_fit_memory,
     check_fitted_rows,
     check_mask,
     check_not_diverged,
-    check_pairwise_size,
     from_spins,
     guarded_fit,
 )
@@ -39,10 +40,13 @@ _PAIRWISE_ALTERNATIVE = (
 )
 #: Random states settled together between two unlearning steps.
 _UNLEARNING_BATCH = 16
-#: Largest block of query-pattern similarities a modern memory holds at once (elements).
-_BLOCK_ELEMENTS = 2**22
-#: Largest dense output ``ModernHopfieldMemory.transform`` returns without ``top_k``.
-_MAX_DENSE_BYTES = 2**30
+#: Largest block of query-pattern similarities a modern memory holds at once, in
+#: bytes: within scikit-learn's working_memory, and no larger, where bigger blocks
+#: stop paying.
+_BLOCK_BYTES = 2**25
+#: Peak of a fit in weight matrices, by rule, checked with tracemalloc
+#: (tests/test_memory.py), the copy kept to restore on failure included.
+_FIT_PEAK_MATRICES = {"hebbian": 4, "storkey": 7, "pseudoinverse": 4, "descent": 5}
 
 
 @dataclass(frozen=True)
@@ -339,7 +343,7 @@ class HopfieldMemory(BaseEstimator):
             The fitted memory.
         """
         X = validate_data(self, X, dtype=(np.float64, np.float32))
-        check_pairwise_size(X.shape[1], X.dtype, type(self).__name__, _PAIRWISE_ALTERNATIVE)
+        self._check_fit_memory(X)
         S, encoding = self._spins(X)
         rng = make_generator(self.random_state)
         n_units = S.shape[1]
@@ -368,6 +372,20 @@ class HopfieldMemory(BaseEstimator):
         self.encoding_ = encoding or "binary"
         self.n_memories_, self.n_iter_ = S.shape[0], n_iter
         return self
+
+    def _fit_bytes(self, n_rows, n_features, itemsize):
+        """Peak of a fit: the weight matrix as many times as the rule needs
+        (``_FIT_PEAK_MATRICES``) and the patterns, as spins, a few times."""
+        matrices = _FIT_PEAK_MATRICES[self.rule] * n_features**2
+        return itemsize * (matrices + 4 * n_rows * n_features)
+
+    def _bytes_per_row(self):
+        """Per row of a call: the states, their fields and temporaries."""
+        return 4 * self.weights_.itemsize * self.weights_.shape[0]
+
+    def _check_fit_memory(self, X):
+        n_bytes = self._fit_bytes(*X.shape, X.dtype.itemsize)
+        check_fit_memory(self, n_bytes, *X.shape, ("rule",), _PAIRWISE_ALTERNATIVE)
 
     def _divergence_cause(self):
         """The settings that scale the weights' updates, to name in a divergence error."""
@@ -406,7 +424,7 @@ class HopfieldMemory(BaseEstimator):
     def _store_more(self, X):
         first_call = not hasattr(self, "weights_")
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=first_call)
-        check_pairwise_size(X.shape[1], X.dtype, type(self).__name__, _PAIRWISE_ALTERNATIVE)
+        self._check_fit_memory(X)
         S, encoding = self._spins(X)
         if first_call:
             n_units = S.shape[1]
@@ -821,7 +839,14 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         return values.reshape((-1, *self.values_.shape[1:])), n_steps, converged, self._energy(Q)
 
     def _block(self):
-        return max(1, _BLOCK_ELEMENTS // self.memories_.shape[0])
+        return _query_rows(self.memories_)
+
+    def _bytes_per_row(self):
+        """Per row of a call: the query, what it retrieves, and their temporaries."""
+        width = self.memories_.shape[1]
+        if self.values_ is not None:
+            width += self.values_.size // max(len(self.values_), 1)
+        return 4 * self.memories_.itemsize * width
 
     def predict(self, X):
         """Retrieve: the softmax-weighted patterns, or values, for each row of X.
@@ -858,17 +883,17 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         Q = self._fitted_rows(X)
         n_memories = self.memories_.shape[0]
         if self.top_k is None:
-            size = Q.shape[0] * n_memories * Q.dtype.itemsize
-            if size > _MAX_DENSE_BYTES:
-                raise ValueError(
-                    f"transform would return a dense ({Q.shape[0]}, {n_memories}) "
-                    f"array of {size / 2**30:.1f} GiB: one column per stored pattern. "
-                    "Set top_k to keep the k largest probabilities per row in a sparse "
-                    "matrix, or transform fewer rows at a time."
-                )
-        blocks = [self._retrieve(Q[rows])[1] for rows in gen_batches(len(Q), self._block())]
+            check_memory(
+                Q.shape[0] * n_memories * Q.dtype.itemsize,
+                f"ModernHopfieldMemory.transform's dense ({Q.shape[0]}, {n_memories}) "
+                "result, one column per stored pattern,",
+                "Set top_k to keep the k largest probabilities per row in a sparse "
+                "matrix, or transform fewer rows at a time.",
+            )
+        # A generator: with top_k, each dense block is reduced before the next is made.
+        blocks = (self._retrieve(Q[rows])[1] for rows in gen_batches(len(Q), self._block()))
         if self.top_k is None:
-            return np.concatenate(blocks)
+            return np.concatenate(list(blocks))
         return _top_k_rows(blocks, min(self.top_k, n_memories), n_memories)
 
     def _energy(self, Q):
@@ -928,7 +953,12 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         retrieved = self.predict(X)
         if self.values_ is None:
             return float(r2_score(self._fitted_rows(X), retrieved))
-        y = check_array(y, ensure_2d=False, dtype=retrieved.dtype)
+        if y is None:
+            raise ValueError(
+                "This memory holds values (it was fitted with fit(X, y)): score(X, y) "
+                "needs the targets y to compare its retrieved values with."
+            )
+        y = check_array(y, ensure_2d=False, dtype=retrieved.dtype, input_name="y")
         return float(r2_score(y, retrieved))
 
     def __sklearn_tags__(self):
@@ -951,6 +981,15 @@ def _similarities(Q, patterns, beta):
     return logits
 
 
+@validate_params(
+    {
+        "queries": ["array-like"],
+        "patterns": ["array-like"],
+        "beta": [Interval(Real, 0, None, closed="neither")],
+        "n_steps": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def retrieve(queries, patterns, beta=1.0, *, n_steps=1):
     """The modern Hopfield retrieval rule on its own: no estimator, no training.
 
@@ -979,25 +1018,35 @@ def retrieve(queries, patterns, beta=1.0, *, n_steps=1):
     >>> retrieve([0.9, 0.2], patterns, beta=5.0).round(4)
     array([0.9707, 0.0293])
     """
-    Q = np.asarray(queries, dtype=float)
+    Q = check_array(queries, ensure_2d=False, dtype=np.float64, input_name="queries")
     single = Q.ndim == 1
     Q = check_array(np.atleast_2d(Q), input_name="queries")
-    X = check_array(patterns, input_name="patterns")
+    X = check_array(patterns, dtype=np.float64, input_name="patterns")
     if Q.shape[1] != X.shape[1]:
         raise ValueError(
             f"queries have {Q.shape[1]} features, patterns {X.shape[1]}: they must match."
         )
-    if beta <= 0 or int(n_steps) < 1:
-        raise ValueError(f"beta must be positive and n_steps at least 1, got {beta}, {n_steps}.")
-    rows = max(1, _BLOCK_ELEMENTS // X.shape[0])
+    check_memory(
+        4 * Q.itemsize * Q.size, f"retrieve on {len(Q)} queries", "Pass fewer queries at a time."
+    )
     blocks = []
-    for batch in gen_batches(len(Q), rows):
+    for batch in gen_batches(len(Q), _query_rows(X)):
         block = Q[batch]
-        for _ in range(int(n_steps)):
+        for _ in range(n_steps):
             block = softmax(_similarities(block, X, beta), axis=1) @ X
         blocks.append(block)
     retrieved = np.concatenate(blocks)
     return retrieved[0] if single else retrieved
+
+
+def _query_rows(patterns):
+    """Queries retrieved together: their similarities to every pattern (and the
+    softmax's temporaries) in one block of working memory."""
+    return chunk_rows(
+        3 * patterns.itemsize * patterns.shape[0], 1 << 62,
+        f"Retrieving one query from {patterns.shape[0]} patterns",
+        "Store fewer patterns.", largest=_BLOCK_BYTES,
+    )  # fmt: skip
 
 
 def _top_k_rows(blocks, k, n_columns):

@@ -21,13 +21,19 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import _check_sample_weight, validate_data
+from sklearn.utils.validation import validate_data
 
 from ._activations import ACTIVATIONS, logistic, softplus
 from ._loop import EarlyStopping, Training, run_epochs
 from ._optim import momentum_step
 from ._sampling import make_generator
-from ._validation import check_fitted_rows, check_magnitude, guarded_fit
+from ._validation import (
+    check_fit_memory,
+    check_fitted_rows,
+    check_magnitude,
+    check_sample_weight,
+    guarded_fit,
+)
 from .exceptions import TrainingFailedWarning
 from .rbm import RestrictedBM
 
@@ -212,6 +218,11 @@ class _BaseMLP(BaseEstimator):
         and identity units (why not He's: docs/performance.rst).
         """
         sizes = self._layer_sizes(X.shape[1], n_outputs)
+        check_fit_memory(
+            self, self._fit_bytes(len(X), sizes, X.dtype.itemsize), *X.shape,
+            ("hidden_layer_sizes", "batch_size"),
+            "Use smaller hidden layers or batches, or train on float32 data.",
+        )  # fmt: skip
         self.coefs_, self.intercepts_ = [], []
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
             bound = np.sqrt(6.0 / (fan_in + fan_out))
@@ -223,6 +234,23 @@ class _BaseMLP(BaseEstimator):
         self.n_iter_, self.t_ = 0, 0
         self.loss_curve_, self.validation_loss_curve_, self.validation_scores_ = [], [], []
         self.best_loss_ = np.inf
+
+    def _fit_bytes(self, n_rows, sizes, itemsize):
+        """Peak of a fit, an upper bound checked with tracemalloc (tests/test_memory.py): the
+        weights 6 times (parameters, velocities, gradients, the best ones kept for
+        early stopping, the copy kept to restore on failure), the activations and
+        deltas of a minibatch 6 times, the hidden activations of the rows checked
+        for dead layers 4 times, and the data and targets twice."""
+        n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+        batch = min(self.batch_size, n_rows)
+        hidden = sum(sizes[1:-1])
+        elements = 6 * n_weights + 6 * batch * sum(sizes)
+        elements += 4 * min(n_rows, _DEAD_CHECK_ROWS) * hidden + 2 * n_rows * (sizes[0] + sizes[-1])
+        return itemsize * elements
+
+    def _bytes_per_row(self):
+        """Per row of a call: the input, and the outputs (hidden layers run in blocks)."""
+        return self.coefs_[0].itemsize * (self.coefs_[0].shape[0] + 2 * self.coefs_[-1].shape[1])
 
     # ------------------------------------------------------------ pretraining
 
@@ -376,6 +404,8 @@ class _BaseMLP(BaseEstimator):
     def _step(self, Xb, Yb, wb, network, lr, rng):
         """One SGD step on a minibatch; returns its mean loss and its weight."""
         share = float(wb.sum())
+        if share == 0:  # rows of zero weight teach nothing: no step
+            return 0.0, 0.0
         Z = network.forward(Xb, rng)
         loss = LOSSES[self._loss](Z, Yb, wb / share)  # the loss of a batch is its weighted mean
         # Scaled by -lr here, the small output delta makes every gradient a
@@ -410,6 +440,11 @@ class _BaseMLP(BaseEstimator):
             raise ValueError(
                 f"validation_fraction={fraction} leaves {X_val.shape[0]} rows held out; "
                 "it needs at least 2."
+            )
+        if not w_train.any():
+            raise ValueError(
+                "Every row left for training after the validation split has sample_weight "
+                "0: give more rows a positive weight, or set validation_fraction=None."
             )
         return X_train, Y_train, w_train, (X_val, Y_val, w_val)
 
@@ -672,11 +707,22 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
                 self._loss = "softmax" if len(self._binarizer.classes_) > 2 else "logistic"
             self.classes_ = self._binarizer.classes_
         elif type_of_target(y) != "multilabel-indicator":
+            if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(
+                    f"classes={np.asarray(classes).tolist()!r} differs from the classes of "
+                    f"the first call to partial_fit, {self.classes_.tolist()!r}: pass the "
+                    "same ones, or refit with fit."
+                )
+        if type_of_target(y) != "multilabel-indicator":
             unseen = np.setdiff1d(np.unique(y), self.classes_)
             if unseen.size:
-                raise ValueError(f"y holds classes {unseen} not seen at the first fit.")
+                raise ValueError(
+                    f"y holds classes {unseen.tolist()!r} outside the classes "
+                    f"{self.classes_.tolist()!r} given to the first fit or partial_fit call: "
+                    "pass every class in classes= on the first call."
+                )
         Y = self._binarizer.transform(y).astype(X.dtype)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        sample_weight = check_sample_weight(sample_weight, X, type(self).__name__)
         if first:
             self._rng = make_generator(self.random_state)
             self._initialise(X, Y.shape[1], self._rng)
@@ -826,7 +872,7 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
         if first:
             self._single_output = Y.ndim == 1
         Y = Y.reshape(len(Y), -1)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        sample_weight = check_sample_weight(sample_weight, X, type(self).__name__)
         if first:
             self._loss = "squared"
             self._targets_like_inputs = Y.shape == X.shape and np.array_equal(Y, X)

@@ -18,12 +18,15 @@ from ._loop import EarlyStopping, Training, run_epochs
 from ._partition import cached_log_partition, draw_ais_seed, partition_method
 from ._rbm_step import FusedTrainer
 from ._sampling import ais_betas, answer_generator, draw_generator, make_generator
-from ._units import UNITS
+from ._units import _HERMITE_NODES, UNITS
 from ._validation import (
     as_dense,
+    check_count,
+    check_fit_memory,
     check_fitted_rows,
     check_magnitude,
     check_mask,
+    check_rows_memory,
     check_unit_interval,
     guarded_fit,
 )
@@ -97,7 +100,8 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         L1 penalty on the weights.
 
     n_chains : int, default=None
-        Number of persistent chains for ``method="pcd"``; ``None`` means ``batch_size``.
+        Number of persistent chains for ``method="pcd"``; ``None`` means
+        ``batch_size``, or the number of training rows if that is smaller.
 
     sparsity_target : float, default=None
         Target mean activation of the hidden units. ``None`` disables the
@@ -333,6 +337,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             The fitted model.
         """
         X = self._validate_training_data(X, reset=True)
+        self._check_fit_memory(X)
         continuing = (
             self.warm_start
             and hasattr(self, "components_")
@@ -371,6 +376,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         """
         first_call = not hasattr(self, "components_")
         X = self._validate_training_data(X, reset=first_call)
+        self._check_fit_memory(X)
         if first_call:
             self._rng = make_generator(self.random_state)
             self._ais_seed = draw_ais_seed(self._rng)
@@ -383,6 +389,38 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         if self.visible == "bernoulli":
             check_unit_interval(X, type(self).__name__)
         return check_magnitude(X, "X", type(self).__name__)
+
+    def _n_chains(self, n_rows):
+        return self.n_chains or min(self.batch_size, n_rows)
+
+    def _fit_bytes(self, n_rows, n_features, itemsize):
+        """Peak of a fit, an upper bound checked with tracemalloc (tests/test_memory.py): the
+        weights about 8 times (parameters, velocities, the fused step's copies,
+        the copy kept to restore on failure), the chains' and minibatch's states
+        of both layers 4 times, the standardised data and its hidden means, and
+        for Gaussian units the learning curves' quadrature."""
+        n_chains = self._n_chains(n_rows)
+        if hasattr(self, "h_samples_"):  # partial_fit keeps the chains it has
+            n_chains = max(n_chains, self.h_samples_.shape[0])
+        units = n_features + self.n_components
+        batch = min(self.batch_size, n_rows)
+        elements = 8 * n_features * self.n_components + 4 * units * (n_chains + batch)
+        peak = itemsize * (elements + 2 * n_rows * units)
+        if self.visible == "gaussian":  # the curves' quadrature, training and held-out rows
+            monitor_rows = min(_MONITOR_ROWS, max(_MIN_MONITOR_ROWS, n_rows // 10))
+            peak += 8 * 4 * len(_HERMITE_NODES) * 2 * monitor_rows * self.n_components
+        return peak
+
+    def _bytes_per_row(self):
+        """Per row of a call: visible and hidden states and their temporaries."""
+        return 4 * self.components_.itemsize * sum(self.components_.shape)
+
+    def _check_fit_memory(self, X):
+        check_fit_memory(
+            self, self._fit_bytes(*X.shape, X.dtype.itemsize), *X.shape,
+            ("n_components", "batch_size", "n_chains"),
+            "Lower n_components, batch_size or n_chains, or train on float32 data.",
+        )  # fmt: skip
 
     def _standardise(self, X, refit=False):
         """Data in model units: as given (Bernoulli) or standardised (Gaussian)."""
@@ -411,8 +449,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             p = np.clip(np.asarray(Z.mean(axis=0)).ravel(), _BASE_RATE_EPS, 1 - _BASE_RATE_EPS)
             self._visible_base = np.log(p / (1 - p)).astype(dtype)
         self.intercept_visible_ = self._visible_base.copy()
-        n_chains = self.n_chains or self.batch_size
-        self.h_samples_ = np.zeros((n_chains, self.n_components), dtype=dtype)
+        self.h_samples_ = np.zeros((self._n_chains(Z.shape[0]), self.n_components), dtype=dtype)
         self._velocities = tuple(np.zeros_like(p) for p in self._parameters())
         self._mean_activation = np.zeros(self.n_components, dtype=np.float64)
         self.n_iter_ = 0
@@ -575,7 +612,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         X_new : ndarray of shape (n_samples, n_features)
             Sampled visible states.
         """
-        _check_count(n_steps, "n_steps", minimum=0)
+        check_count(n_steps, "n_steps", minimum=0)
         Z = self._chain_start(X)
         with draw_generator(self, random_state) as rng:
             return self._to_data_units(self._run_chains(Z, n_steps, rng))
@@ -632,8 +669,10 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             In the units of the training data.
         """
         check_is_fitted(self)
-        _check_count(n_samples, "n_samples", minimum=1)
-        _check_count(n_steps, "n_steps", minimum=0)
+        check_count(n_samples, "n_samples", minimum=1)
+        check_count(n_steps, "n_steps", minimum=0)
+        if X is None:
+            check_rows_memory(self, n_samples, "n_samples")
         clamp = None
         if X is not None:
             Z = self._chain_start(X)
@@ -786,7 +825,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             ``forward.log_z <= log Z <= reverse.log_z`` in expectation.
         """
         check_is_fitted(self)
-        _check_count(n_steps, "n_steps", minimum=0)
+        check_count(n_steps, "n_steps", minimum=0)
         forward = cached_log_partition(self, "ais", self._compute_log_partition)
         rng = np.random.default_rng([self._ais_seed, 1])
         samples = self._run_chains(self._chains_from_persistent(self.n_runs, rng), n_steps, rng)
@@ -812,6 +851,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def _ais_log_partition(self, rng, start=None):
         """AIS between the base model (W = 0) and this model: forward from exact base
         samples, or reverse from ``start``, model samples."""
+        check_rows_memory(self, self.n_runs, "n_runs")
         return self._layers().ais(
             self._base_bias(), self.n_runs, ais_betas(self.n_betas), rng, start=start
         )
@@ -851,11 +891,6 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         tags.input_tags.positive_only = self.visible == "bernoulli"
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-def _check_count(value, name, minimum):
-    if not isinstance(value, Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
 
 
 class _Monitor:

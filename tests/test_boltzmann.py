@@ -486,9 +486,26 @@ def test_enumerated_clamped_phase_is_the_same_in_row_chunks(monkeypatch):
     machine = random_machine(4, 3, scale=0.7, seed=16)
     V = (np.random.default_rng(17).random((9, 4)) < 0.5).astype(float)
     whole = machine._clamped_moments(V, np.random.default_rng(0))
-    monkeypatch.setattr(skenergy.boltzmann, "_ENUMERATION_ELEMENTS", 8 * 7 * 2)  # 2 rows
+    # 2 rows a block: 8 hidden states x (2 x 7 units + 2) numbers of 8 bytes each
+    monkeypatch.setattr(skenergy.boltzmann, "_ENUMERATION_BYTES", 2 * 8 * 8 * 16)
     chunked = machine._clamped_moments(V, np.random.default_rng(0))
     assert np.allclose(whole[0], chunked[0]) and np.allclose(whole[1], chunked[1])
+
+
+def test_log_likelihoods_sum_hidden_states_in_blocks_of_states_and_rows(monkeypatch):
+    # Against the sum over every hidden state written out: blocks of 2 states
+    # (of 16) and of 2 rows must give the same log p(v).
+    machine = random_machine(4, 4, "full", scale=0.7, seed=19)
+    V = (np.random.default_rng(20).random((5, 4)) < 0.5).astype(float)
+    H = np.array(list(itertools.product([0.0, 1.0], repeat=4)))
+    expected = [
+        logsumexp(
+            -energy(np.hstack([np.tile(v, (16, 1)), H]), machine.coupling_, machine.intercept_)
+        )
+        for v in V
+    ]
+    monkeypatch.setattr(skenergy.boltzmann, "_ENUMERATION_BYTES", 2 * 8 * 4 * 4)
+    np.testing.assert_allclose(machine._log_marginal(V), expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("connections", ["restricted", "semi-restricted"])

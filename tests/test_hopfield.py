@@ -582,12 +582,13 @@ def test_modern_top_k_keeps_the_largest_probabilities_sparse():
     assert np.allclose(np.sort(sparse.toarray(), axis=1)[:, -4:], expected)
 
 
-def test_modern_refuses_a_dense_transform_too_large(monkeypatch):
-    monkeypatch.setattr(skenergy.hopfield, "_MAX_DENSE_BYTES", 1000)
+def test_modern_refuses_a_dense_transform_too_large():
     memory = ModernHopfieldMemory().fit(unit_patterns(100, 4))
-    with pytest.raises(ValueError, match=r"dense \(20, 100\) array.*top_k"):
-        memory.transform(unit_patterns(20, 4, seed=1))
-    assert memory.set_params(top_k=3).transform(unit_patterns(20, 4, seed=1)).nnz == 60
+    queries = unit_patterns(20, 4, seed=1)
+    with skenergy.config_context(memory_limit=8000 / 2**20):  # 20 x 100 x 8 bytes is 16000
+        with pytest.raises(ValueError, match=r"dense \(20, 100\) result.*top_k"):
+            memory.transform(queries)
+        assert memory.set_params(top_k=3).transform(queries).nnz == 60
 
 
 def test_modern_retrieval_works_in_blocks(monkeypatch):
@@ -597,7 +598,7 @@ def test_modern_retrieval_works_in_blocks(monkeypatch):
     queries = unit_patterns(30, 6, seed=1)
     memory = ModernHopfieldMemory(beta=3.0, max_steps=3).fit(X)
     whole, whole_energy = memory.recall(queries), memory.energy(queries)
-    monkeypatch.setattr(skenergy.hopfield, "_BLOCK_ELEMENTS", 120)  # 2 rows a block
+    monkeypatch.setattr(skenergy.hopfield, "_BLOCK_BYTES", 2 * 3 * 8 * 50)  # 2 rows a block
     blocked = memory.recall(queries)
     assert np.allclose(blocked.states, whole.states)
     assert np.array_equal(blocked.converged, whole.converged)

@@ -17,6 +17,9 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
+from skenergy import ModernHopfieldMemory, retrieve
+from skenergy.datasets import flip_bits, make_bars_and_stripes, make_random_spins, mask_block
+
 from ._fitted import configurations, fitted, outputs
 
 
@@ -236,3 +239,64 @@ def test_masks_of_anything_but_flags_are_refused(bad):
 def test_a_nan_threshold_is_refused_by_name(estimator, X, y):
     with pytest.raises(ValueError, match="binarize must be a finite threshold"):
         call(clone(estimator).set_params(binarize=np.nan), "fit", X, y)
+
+
+def _digits_classifier():
+    estimator, X, y = next(
+        c for c in configurations() if type(c[0]).__name__ == "BackpropMLPClassifier"
+    )
+    return clone(estimator), X, y
+
+
+def _valued_memory():
+    X = np.random.default_rng(0).random((20, 4))
+    return ModernHopfieldMemory().fit(X, X[:, :2]), X
+
+
+def _bad_calls():
+    """(id, call, exception, words the message must hold): inputs a model used to
+    take silently, or refused with a message naming the wrong cause."""
+    model, X, y = _digits_classifier()
+    unseen = np.where(y == 2, 11, y)
+    weights = np.ones(len(y))
+    memory, Q = _valued_memory()
+    return [
+        ("unseen-label", lambda: clone(model).partial_fit(X, unseen, classes=np.arange(10)),
+         ValueError, "outside the classes"),
+        ("other-classes", lambda: clone(model).partial_fit(X, y, classes=np.arange(10))
+         .partial_fit(X, y, classes=np.arange(11)), ValueError, "classes="),
+        ("negative-weights", lambda: clone(model).fit(X, y, sample_weight=-weights),
+         ValueError, "sample_weight"),
+        ("nan-weights", lambda: clone(model).fit(X, y, sample_weight=weights * np.nan),
+         ValueError, "sample_weight"),
+        ("zero-weights", lambda: clone(model).fit(X, y, sample_weight=0 * weights),
+         ValueError, "ample weight"),
+        ("score-without-y", lambda: memory.score(Q), ValueError, "needs the targets y"),
+        ("complex-queries", lambda: retrieve(Q[:2] + 1j, Q), ValueError, "Complex"),
+        ("negative-beta", lambda: retrieve(Q[:2], Q, beta=-1.0), ValueError, "beta"),
+        ("probability", lambda: make_random_spins(3, 3, p=1.5), ValueError, "'p'"),
+        ("encoding", lambda: make_bars_and_stripes(3, encoding="ternary"), ValueError,
+         "encoding"),
+        ("block-outside", lambda: mask_block(np.ones((1, 4)), (2, 2), (0, 3, 0, 1)),
+         ValueError, "inside the 2 x 2 image"),
+        ("fraction", lambda: flip_bits(np.ones((1, 4)), 1.5), ValueError, "fraction"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("name, bad_call, error, words", _bad_calls(), ids=lambda c: c)
+def test_bad_arguments_are_refused_by_name(name, bad_call, error, words):
+    with pytest.raises(error, match=words):
+        bad_call()
+
+
+def test_extreme_sample_weights_do_not_end_a_fit():
+    # Weights of 1e308 are rescaled (a loss is a weighted mean); a minibatch of
+    # weight 0 is skipped: neither blames the learning rate.
+    model, X, y = _digits_classifier()
+    fitted(clone(model), X, y)
+    huge = clone(model).fit(X, y, sample_weight=np.full(len(y), 1e308))
+    assert np.isfinite(huge.predict_proba(X)).all()
+    one_row = np.zeros(len(y))
+    one_row[3] = 1.0
+    skipping = clone(model).set_params(batch_size=1).fit(X, y, sample_weight=one_row)
+    assert skipping.t_ == skipping.n_iter_  # one step an epoch: the other batches weigh 0

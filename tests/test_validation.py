@@ -50,15 +50,3 @@ def test_check_binary_names_the_problem():
         check_binary(np.array([[0.5, 1.0, 2.0]]), "M")
     with pytest.raises(ValueError, match="mixed encodings: the data hold both -1 and 0"):
         check_binary(np.array([[0.0, -1.0]]), "M")
-
-
-def test_pairwise_matrices_too_large_are_refused_before_allocation():
-    import skenergy._validation as validation
-    from skenergy import BoltzmannMachine, HopfieldMemory
-
-    X = np.zeros((2, 60000))  # 60000 units: a 27 GiB weight matrix
-    with pytest.raises(ValueError, match=r"60000 x 60000 matrix of 26.8 GiB.*ModernHopfieldMemory"):
-        HopfieldMemory().fit(X)
-    with pytest.raises(ValueError, match=r"60008 x 60008 matrix.*RestrictedBM"):
-        BoltzmannMachine().fit(X)
-    assert validation.MAX_PAIRWISE_BYTES == 2**31
