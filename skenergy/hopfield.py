@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_array, validate_data
 
 from ._config import check_memory, chunk_rows
 from ._dynamics import energy, run_async, run_glauber, run_sync
+from ._optim import interruptible
 from ._sampling import answer_generator, flip_spins, geometric_temperatures, make_generator
 from ._validation import (
     DIVERGED_MAGNITUDE,
@@ -358,10 +359,15 @@ class HopfieldMemory(BaseEstimator):
             W = pseudoinverse_weights(S)
         else:
             W = hebbian_weights(S)
+        # Ctrl-C while the patterns are stored reaches the caller (the guard puts
+        # the memory back as it was); once they are, it ends the descent or the
+        # unlearning after the current epoch or batch, keeping a usable memory.
+        with interruptible(type(self).__name__) as interrupt:
             with np.errstate(over="ignore", invalid="ignore"):  # checked below
-                n_iter = self._descend(S, W, b, rng)
-        with np.errstate(over="ignore", invalid="ignore"):
-            self._unlearn(W, b, rng)
+                if self.rule == "descent":
+                    n_iter = self._descend(S, W, b, rng, interrupt)
+                if not interrupt.requested:
+                    self._unlearn(W, b, rng, interrupt)
         check_not_diverged(
             type(self).__name__,
             [W, b],
@@ -443,26 +449,29 @@ class HopfieldMemory(BaseEstimator):
     def _spins(self, X):
         return check_binary(X, type(self).__name__, self.binarize)
 
-    def _descend(self, S, W, b, rng):
-        """Energy-descent training from the Hebbian weights; returns the epochs run."""
+    def _descend(self, S, W, b, rng, interrupt):
+        """Energy-descent training from the Hebbian weights; returns the epochs
+        completed (fewer when ``interrupt`` is requested)."""
         rate = self.learning_rate / S.shape[1]
         for epoch in range(self.max_iter):
             Y = flip_spins(S, self.noise, rng)
             self._settle(Y, W, b, rng, n_steps=self.k)
             missed = (Y != S).any(axis=1)
-            if not missed.any():
+            if missed.any():
+                X_missed, Y_missed = S[missed], Y[missed]
+                W += rate * (X_missed.T @ X_missed - Y_missed.T @ Y_missed)
+                np.fill_diagonal(W, 0)
+                b += rate * (X_missed - Y_missed).sum(axis=0)
+            if interrupt.requested or not missed.any():
                 return epoch + 1
-            X_missed, Y_missed = S[missed], Y[missed]
-            W += rate * (X_missed.T @ X_missed - Y_missed.T @ Y_missed)
-            np.fill_diagonal(W, 0)
-            b += rate * (X_missed - Y_missed).sum(axis=0)
         return self.max_iter
 
-    def _unlearn(self, W, b, rng):
-        """Settle from random states and subtract their imprints, in small batches."""
+    def _unlearn(self, W, b, rng, interrupt):
+        """Settle from random states and subtract their imprints, in small batches
+        (until ``interrupt`` is requested)."""
         rate = self.unlearning_rate / W.shape[0]
         remaining = self.n_unlearning
-        while remaining:
+        while remaining and not interrupt.requested:
             batch = min(remaining, _UNLEARNING_BATCH)
             Y = np.where(rng.random((batch, W.shape[0])) < 0.5, 1, -1).astype(W.dtype)
             run_async(Y, W, b, self.max_steps, rng)

@@ -267,6 +267,12 @@ class _BaseMLP(BaseEstimator):
         n_stacked = (n_hidden + 1) // 2 if unroll else n_hidden
         if isinstance(self.pretrain, list):
             rbms = list(self.pretrain)
+            for position, rbm in enumerate(rbms):
+                if not hasattr(rbm, "components_"):
+                    raise TypeError(
+                        f"pretrain must hold fitted RestrictedBM instances, one per hidden "
+                        f"layer; got {rbm!r} at position {position}."
+                    )
             if len(rbms) != n_stacked:
                 raise ValueError(
                     f"pretrain holds {len(rbms)} fitted RBMs for {n_stacked} hidden layers."

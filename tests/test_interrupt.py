@@ -14,8 +14,9 @@ from sklearn.exceptions import ConvergenceWarning
 
 import skenergy._rbm_step
 import skenergy.boltzmann
+import skenergy.hopfield
 import skenergy.mlp
-from skenergy import BackpropMLPClassifier, BoltzmannMachine, RestrictedBM
+from skenergy import BackpropMLPClassifier, BoltzmannMachine, HopfieldMemory, RestrictedBM
 
 pytestmark = pytest.mark.skipif(
     not hasattr(signal, "SIGINT") or os.name == "nt", reason="needs POSIX signals"
@@ -108,3 +109,38 @@ def test_ctrl_c_stops_a_loop_of_partial_fit_calls(monkeypatch, name):
     result = estimator.predict(X) if supervised else estimator.transform(X)
     assert np.isfinite(result).all()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize(
+    "params, method, after_calls",
+    [
+        ({"rule": "descent", "max_iter": 50, "noise": 0.3}, "_settle", 2),
+        ({"n_unlearning": 200, "unlearning_rate": 0.01}, "run_async", 3),
+    ],
+    ids=["descent", "unlearning"],
+)
+def test_ctrl_c_ends_a_hopfield_fit_with_a_usable_memory(monkeypatch, params, method, after_calls):
+    X = (np.random.default_rng(0).random((30, 64)) < 0.5).astype(float)
+    memory = HopfieldMemory(random_state=0, **params)
+    owner = HopfieldMemory if method == "_settle" else skenergy.hopfield
+    calls = press_ctrl_c_during(monkeypatch, owner, method, after_calls=after_calls)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        memory.fit(X)
+    assert sum("interrupted" in str(w.message) for w in caught) == 1
+    assert calls["n"] == after_calls  # nothing ran after the epoch or batch in flight
+    if method == "_settle":
+        assert memory.n_iter_ == after_calls  # the epochs completed, the last included
+    assert np.isfinite(memory.weights_).all()
+    assert memory.predict(X).shape == X.shape
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_while_a_hopfield_memory_stores_leaves_it_as_it_was(monkeypatch):
+    X = (np.random.default_rng(0).random((30, 64)) < 0.5).astype(float)
+    memory = HopfieldMemory(rule="storkey").fit(X[:10])
+    before = pickle.dumps(memory.__dict__)
+    press_ctrl_c_during(monkeypatch, np, "outer", after_calls=3)  # inside Storkey's loop
+    with pytest.raises(KeyboardInterrupt):
+        memory.fit(X)
+    assert pickle.dumps(memory.__dict__) == before
