@@ -144,3 +144,42 @@ def test_ctrl_c_while_a_hopfield_memory_stores_leaves_it_as_it_was(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         memory.fit(X)
     assert pickle.dumps(memory.__dict__) == before
+
+
+def epoch_loop_configurations():
+    """Every estimator whose fit runs the shared epoch loop, from the common list."""
+    from ._fitted import configurations
+
+    return [
+        pytest.param(estimator, X, y, id=f"{type(estimator).__name__}-{i}")
+        for i, (estimator, X, y) in enumerate(configurations())
+        if "batch_size" in estimator.get_params()
+    ]
+
+
+@pytest.mark.parametrize("refit", [False, True], ids=["fit", "refit"])
+@pytest.mark.parametrize("estimator, X, y", epoch_loop_configurations())
+def test_ctrl_c_in_the_first_minibatch_of_any_fit_keeps_a_usable_model(
+    monkeypatch, estimator, X, y, refit
+):
+    # Deterministic: SIGINT arrives while the first minibatch's learning rate is
+    # computed, so that minibatch's update completes and no other starts.
+    from sklearn.base import clone
+
+    import skenergy._loop
+
+    model = clone(estimator).set_params(max_iter=50)
+    if refit:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(X) if y is None else model.fit(X, y)
+    calls = press_ctrl_c_during(monkeypatch, skenergy._loop, "learning_rate_at", after_calls=1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X) if y is None else model.fit(X, y)
+    assert sum("interrupted" in str(w.message) for w in caught) == 1
+    assert calls["n"] == 1 and model.n_iter_ == 0
+    for method in ("predict", "transform"):
+        if hasattr(model, method):
+            assert np.isfinite(getattr(model, method)(X)).all()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
