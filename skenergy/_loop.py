@@ -35,6 +35,14 @@ from ._blas import threads_for
 from ._optim import interruptible, learning_rate_at, momentum_at
 from ._validation import DIVERGED_MAGNITUDE, check_not_diverged
 
+#: The minibatch size ``batch_size="auto"`` stands for, as in scikit-learn's MLP.
+AUTO_BATCH_ROWS = 200
+
+
+def batch_rows(batch_size, n_rows):
+    """Rows per minibatch: ``batch_size`` (``"auto"``: 200), at most ``n_rows``."""
+    return min(AUTO_BATCH_ROWS if batch_size == "auto" else batch_size, n_rows)
+
 
 @dataclass
 class Training:
@@ -55,6 +63,8 @@ class Training:
         Puts back parameters copied from :attr:`parameters` (early stopping).
     divergence_hint : str
         Appended to the divergence error: what to change.
+    loss_bound : float
+        A training loss (the first criterion) beyond this means training diverged.
     parameter_bound : float
         Parameters beyond this magnitude mean training diverged (inf: only NaN
         and infinity do, for models whose outputs have the targets' scale).
@@ -78,6 +88,7 @@ class Training:
     restore: Callable | None = None
     divergence_hint: str = "use a smaller one."
     parameter_bound: float = DIVERGED_MAGNITUDE
+    loss_bound: float = np.inf
     multiply_adds: int | None = None
 
 
@@ -160,6 +171,7 @@ def run_epochs(
                 criteria.values(),
                 training.parameter_bound,
                 f"learning_rate={training.learning_rate}: {training.divergence_hint}",
+                loss_bound=training.loss_bound,
             )
             estimator.n_iter_ += completed
             outcome.n_epochs += completed

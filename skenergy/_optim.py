@@ -1,10 +1,14 @@
-"""Stochastic gradient ascent with momentum, weight decay and schedules.
+"""Stochastic gradient ascent with momentum or Adam, weight decay and schedules.
 
 Parameters are updated in the velocity form of the practical guide to RBMs
 (Hinton 2010, section 9)::
 
     velocity <- momentum * velocity + learning_rate * (gradient - l2 * w - l1 * sign(w))
     w        <- w + velocity
+
+or by Adam (Kingma & Ba 2015), :func:`adam_step`, from the same penalised
+gradient. Both take the ascent direction: a loss to minimise passes its negative
+gradient.
 
 Weight decay applies to weights only, never to biases (callers pass the
 weights alone). Updates run in place as single passes of the BLAS that NumPy
@@ -78,6 +82,44 @@ def momentum_step(param, velocity, step, momentum, decay=0.0, l1=0.0, nesterov=F
         return axpy(1.0, velocity, param)
     axpy(momentum, velocity, param)
     return axpy(1.0, step, param)
+
+
+def adam_step(param, direction, moments, t, learning_rate, beta_1, beta_2, epsilon,
+              decay=0.0, l1=0.0):  # fmt: skip
+    """One Adam update of ``param`` along the ascent ``direction``, in place.
+
+    ``m <- beta_1 m + (1 - beta_1) d``, ``v <- beta_2 v + (1 - beta_2) d^2``,
+    ``param <- param + lr sqrt(1 - beta_2^t) / (1 - beta_1^t) m / (sqrt(v) + eps)``:
+    Kingma & Ba's algorithm 1 with the bias corrections folded into the step
+    size (their section 2, as scikit-learn's MLP does), so ``epsilon`` is added
+    to the uncorrected ``sqrt(v)``.
+
+    Parameters
+    ----------
+    param : ndarray
+        Updated in place.
+    direction : ndarray
+        The gradient of the objective to increase (the negative gradient of a
+        loss); the penalties are subtracted from it, and it is then overwritten.
+    moments : (ndarray, ndarray)
+        The first and second moment estimates, updated in place.
+    t : int
+        The number of this update, from 1.
+    learning_rate, beta_1, beta_2, epsilon : float
+    decay, l1 : float
+        The L2 and L1 penalties' coefficients, added to the gradient before the
+        moments see it (not scaled by the learning rate, unlike momentum_step's).
+    """
+    add_penalties(direction, param, decay, l1)
+    first, second = moments
+    axpby(1.0 - beta_1, direction, beta_1, first)
+    np.multiply(direction, direction, out=direction)
+    axpby(1.0 - beta_2, direction, beta_2, second)
+    step_size = learning_rate * np.sqrt(1.0 - beta_2**t) / (1.0 - beta_1**t)
+    np.sqrt(second, out=direction)
+    direction += epsilon
+    np.divide(first, direction, out=direction)
+    return axpy(step_size, direction, param)
 
 
 def add_penalties(direction, param, decay=0.0, l1=0.0):

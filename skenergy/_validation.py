@@ -185,11 +185,11 @@ def check_rows_memory(estimator, n_rows, what):
 
 
 def check_sample_weight(sample_weight, X, estimator_name):
-    """Sample weights as X's dtype, scaled so that the largest is 1.
+    """Sample weights as X's dtype: non-negative, finite, not all zero.
 
-    The models' losses are weighted means, so the scale of the weights does not
-    change the fit; rescaling keeps weights of 1e308 from overflowing the sums.
-    Negative, non-finite or all-zero weights are refused by name.
+    The models' losses are weighted means, so the scale of the weights only
+    matters to the penalties (divided by a minibatch's total weight, as in
+    scikit-learn); weights whose sum overflows are rescaled so that the largest is 1.
     """
     weights = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
     if not np.isfinite(weights).all():
@@ -200,7 +200,11 @@ def check_sample_weight(sample_weight, X, estimator_name):
             f"sample_weight is 0 for every row: {estimator_name} has nothing to learn "
             "from. Give the rows to learn from a positive weight."
         )
-    return weights / largest
+    with np.errstate(over="ignore"):
+        total = weights.sum(dtype=np.float64)
+    if not np.isfinite(total) or total > np.finfo(X.dtype).max / 2:
+        weights = weights / largest
+    return weights
 
 
 def check_mask(mask, shape):
@@ -249,17 +253,21 @@ def check_temperature(value, name):
 DIVERGED_MAGNITUDE = 1e8
 
 
-def check_not_diverged(name, parameters, criteria=(), bound=np.inf, cause=""):
+def check_not_diverged(name, parameters, criteria=(), bound=np.inf, cause="", loss_bound=np.inf):
     """Refuse a model whose parameters are NaN, infinite or beyond ``bound`` in
-    magnitude, or whose training criteria are not finite: the caller's guard
-    then puts the estimator back as it was. ``cause`` says what to change."""
+    magnitude, or whose training criteria are not finite, or whose training loss
+    (the first criterion) exceeds ``loss_bound``: the caller's guard then puts the
+    estimator back as it was. ``cause`` says what to change."""
     magnitudes = [largest_magnitude(p) for p in parameters]
+    criteria = list(criteria)
     if not np.isfinite(magnitudes).all():
         problem = "its parameters became NaN or infinite"
     elif max(magnitudes, default=0.0) > bound:
         problem = f"its parameters grew beyond {bound:g} in magnitude"
     elif not all(np.isfinite(value) for value in criteria):
         problem = "its training criterion became NaN or infinite"
+    elif criteria and criteria[0] > loss_bound:
+        problem = f"its training loss grew to {criteria[0]:.3g}, beyond {loss_bound:.3g}"
     else:
         return
     raise ValueError(

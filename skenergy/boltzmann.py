@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._activations import logistic, softplus
 from ._config import chunk_rows
 from ._dynamics import GibbsChains, energy
-from ._loop import Training, run_epochs
+from ._loop import Training, batch_rows, run_epochs
 from ._optim import momentum_step
 from ._partition import (
     MAX_EXACT_UNITS,
@@ -121,7 +121,7 @@ class _BoltzmannBase(BaseEstimator):
         "annealing_temperature": [None, Interval(Real, 0, None, closed="neither")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions({"linear", "constant"})],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -209,7 +209,7 @@ class _BoltzmannBase(BaseEstimator):
         self._log_partition_cache = {}
 
     def _n_chains(self, n_rows):
-        return self.n_chains or min(self.batch_size, n_rows)
+        return self.n_chains or batch_rows(self.batch_size, n_rows)
 
     def _fit_bytes(self, n_rows, n_visible, itemsize):
         """Peak of a fit, an upper bound checked with tracemalloc (tests/test_memory.py): the
@@ -219,7 +219,7 @@ class _BoltzmannBase(BaseEstimator):
         when learning is exact. Enumerating hidden states adds one block of at
         most working_memory."""
         n_units = n_visible + self.n_components
-        batch = min(self.batch_size, n_rows)
+        batch = batch_rows(self.batch_size, n_rows)
         elements = 12 * n_units**2 + 4 * n_units * (self._n_chains(n_rows) + batch)
         elements += 2 * n_rows * n_units
         exact = self.method == "exact" or (
@@ -337,14 +337,24 @@ class _BoltzmannBase(BaseEstimator):
             momentum=self.momentum,
             warm_up_momentum=True,
             multiply_adds=self._n_units**2
-            * (len(states) if states is not None else max(self.batch_size, self.n_chains or 0)),
+            * (
+                len(states)
+                if states is not None
+                else max(batch_rows(self.batch_size, len(V)), self.n_chains or 0)
+            ),
             divergence_hint=(
                 f"lower it, or alpha={self.alpha}; a temperature far from 1 "
                 f"(temperature={self.temperature}) scales every step too."
             ),
         )
         run_epochs(
-            self, training, V.shape[0], n_epochs, self.batch_size, rng, incremental=incremental
+            self,
+            training,
+            V.shape[0],
+            n_epochs,
+            batch_rows(self.batch_size, V.shape[0]),
+            rng,
+            incremental=incremental,
         )
 
     def _update(self, V, lr, momentum, rng, states):
@@ -644,8 +654,8 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         ``"linear"`` decays the learning rate to zero over the ``max_iter`` epochs
         of ``fit``; ``partial_fit`` always uses the constant rate.
 
-    batch_size : int, default=10
-        Rows per minibatch.
+    batch_size : int or "auto", default=10
+        Rows per minibatch; ``"auto"`` is 200. Never more than the rows.
 
     max_iter : int, default=200
         Training epochs.
@@ -965,7 +975,7 @@ class BoltzmannClassifier(ClassifierMixin, _BoltzmannBase):
     annealing_temperature : float or None, default=None
     learning_rate : float, default=0.1
     learning_rate_schedule : {"linear", "constant"}, default="linear"
-    batch_size : int, default=10
+    batch_size : int or "auto", default=10
     max_iter : int, default=200
     momentum : float, default=0.9
     alpha : float, default=1e-4

@@ -81,7 +81,7 @@ class TrainingFailedWarning(UserWarning):
     >>> X, y = load_digits(return_X_y=True)  # pixels in 0-16, not scaled
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     _ = BackpropMLPClassifier(max_iter=5, random_state=0).fit(X, y)
+    ...     _ = BackpropMLPClassifier(solver="sgd", max_iter=5, random_state=0).fit(X, y)
     >>> any(w.category is TrainingFailedWarning for w in caught)
     True
     """

@@ -12,6 +12,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import ConvergenceWarning
@@ -19,13 +20,13 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import gen_batches
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import validate_data
 
 from ._activations import ACTIVATIONS, logistic, softplus
-from ._loop import EarlyStopping, Training, run_epochs
-from ._optim import momentum_step
+from ._loop import EarlyStopping, Training, batch_rows, run_epochs
+from ._optim import adam_step, momentum_step
 from ._sampling import make_generator
 from ._validation import (
     check_fit_memory,
@@ -79,8 +80,28 @@ LOSSES = {
 }
 
 
-#: Training rows on which a fit checks that no hidden layer is entirely off.
+#: Training rows on which a fit checks that the network uses its inputs.
 _DEAD_CHECK_ROWS = 1000
+#: A hidden layer with this share of its units off on every row checked is dead.
+_DEAD_UNIT_FRACTION = 0.9
+#: A training loss this many times the loss the fit started from (or the best
+#: constant prediction's, if larger) means divergence.
+_DIVERGED_LOSS_RATIO = 1e6
+#: A network whose loss is above this share of the best constant prediction's
+#: learned (almost) nothing from its inputs.
+_DEAD_LOSS_RATIO = 0.99
+
+
+def _constant_prediction_loss(loss, Y, weights):
+    """The mean loss of the best constant prediction: the entropy of the class
+    (or label) frequencies, or half the targets' variance summed over outputs."""
+    mean = np.clip(weights @ Y, 1e-12, None)
+    if loss == "softmax":
+        return float(-mean @ np.log(mean))
+    if loss == "logistic":
+        rest = np.clip(1 - mean, 1e-12, None)
+        return float(-(mean @ np.log(mean) + rest @ np.log(rest)))
+    return float(0.5 * (weights @ (Y - weights @ Y) ** 2).sum())
 
 
 class _Network:
@@ -103,7 +124,11 @@ class _Network:
         n = X.shape[0]
         inputs = X
         for layer, (W, b) in enumerate(zip(self.coefs, self.intercepts, strict=True)):
-            Z = np.matmul(inputs, W, out=self.Z[layer][:n])
+            Z = self.Z[layer][:n]
+            if sp.issparse(inputs):  # CSR rows: the product is dense
+                Z[...] = inputs @ W
+            else:
+                np.matmul(inputs, W, out=Z)
             Z += b
             if layer == len(self.coefs) - 1:
                 return Z
@@ -121,7 +146,10 @@ class _Network:
         n = X.shape[0]
         for layer in range(len(self.coefs) - 1, -1, -1):
             inputs = X if layer == 0 else self.A[layer - 1][:n]
-            np.matmul(inputs.T, delta, out=self.grad_W[layer])
+            if sp.issparse(inputs):
+                self.grad_W[layer][...] = inputs.T @ delta
+            else:
+                np.matmul(inputs.T, delta, out=self.grad_W[layer])
             np.sum(delta, axis=0, out=self.grad_b[layer])
             if layer == 0:
                 break
@@ -140,19 +168,26 @@ class _BaseMLP(BaseEstimator):
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
+        "solver": [StrOptions({"adam", "sgd"})],
         "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions({"constant", "linear"})],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "nesterov": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1": [Interval(Real, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [None, Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
         "pretrain": [None, StrOptions({"rbm"}), HasMethods(["fit", "transform"]), list],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -164,14 +199,18 @@ class _BaseMLP(BaseEstimator):
         hidden_layer_sizes=(100,),
         *,
         activation="relu",
+        solver="adam",
         learning_rate=None,
         learning_rate_schedule="constant",
         momentum=0.9,
         nesterov=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
         alpha=1e-4,
         l1=0.0,
         dropout=0.0,
-        batch_size=32,
+        batch_size="auto",
         max_iter=200,
         tol=1e-4,
         early_stopping=False,
@@ -184,10 +223,14 @@ class _BaseMLP(BaseEstimator):
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
+        self.solver = solver
         self.learning_rate = learning_rate
         self.learning_rate_schedule = learning_rate_schedule
         self.momentum = momentum
         self.nesterov = nesterov
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
         self.alpha = alpha
         self.l1 = l1
         self.dropout = dropout
@@ -219,7 +262,7 @@ class _BaseMLP(BaseEstimator):
         """
         sizes = self._layer_sizes(X.shape[1], n_outputs)
         check_fit_memory(
-            self, self._fit_bytes(len(X), sizes, X.dtype.itemsize), *X.shape,
+            self, self._fit_bytes(X.shape[0], sizes, X.dtype.itemsize), *X.shape,
             ("hidden_layer_sizes", "batch_size"),
             "Use smaller hidden layers or batches, or train on float32 data.",
         )  # fmt: skip
@@ -231,20 +274,24 @@ class _BaseMLP(BaseEstimator):
         if self.pretrain is not None:
             self._pretrain(X)
         self._velocities = [np.zeros_like(p) for p in (*self.coefs_, *self.intercepts_)]
+        self._moments = [(np.zeros_like(p), np.zeros_like(p)) for p in self._velocities]
         self.n_iter_, self.t_ = 0, 0
         self.loss_curve_, self.validation_loss_curve_, self.validation_scores_ = [], [], []
-        self.best_loss_ = np.inf
+        self.n_layers_, self.n_outputs_ = len(sizes), sizes[-1]
+        self.out_activation_ = {"softmax": "softmax", "logistic": "logistic"}.get(
+            self._loss, "identity"
+        )
 
     def _fit_bytes(self, n_rows, sizes, itemsize):
         """Peak of a fit, an upper bound checked with tracemalloc (tests/test_memory.py): the
-        weights 6 times (parameters, velocities, gradients, the best ones kept for
-        early stopping, the copy kept to restore on failure), the activations and
+        weights 8 times (parameters, velocities, Adam's two moments, gradients, the
+        best ones kept for early stopping, the copy kept to restore on failure), the activations and
         deltas of a minibatch 6 times, the hidden activations of the rows checked
         for dead layers 4 times, and the data and targets twice."""
         n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
-        batch = min(self.batch_size, n_rows)
+        batch = self._batch_rows(n_rows)
         hidden = sum(sizes[1:-1])
-        elements = 6 * n_weights + 6 * batch * sum(sizes)
+        elements = 8 * n_weights + 6 * batch * sum(sizes)
         elements += 4 * min(n_rows, _DEAD_CHECK_ROWS) * hidden + 2 * n_rows * (sizes[0] + sizes[-1])
         return itemsize * elements
 
@@ -308,13 +355,18 @@ class _BaseMLP(BaseEstimator):
 
     # --------------------------------------------------------------- training
 
-    #: The learning rate that ``learning_rate=None`` stands for.
+    #: The learning rate that ``learning_rate=None`` stands for with SGD (Adam: 1e-3).
     _default_learning_rate = 0.1
     #: Appended to the divergence error: regression targets have a scale too.
     _scale_targets_hint = ""
 
     def _rate(self):
-        return self._default_learning_rate if self.learning_rate is None else self.learning_rate
+        if self.learning_rate is not None:
+            return self.learning_rate
+        return self._default_learning_rate if self.solver == "sgd" else 1e-3
+
+    def _batch_rows(self, n_rows):
+        return batch_rows(self.batch_size, n_rows)
 
     def _fit(self, X, Y, sample_weight, rng, n_epochs, incremental):
         """Run up to ``n_epochs`` of minibatch SGD on (X, Y)."""
@@ -322,24 +374,35 @@ class _BaseMLP(BaseEstimator):
         fraction = self.validation_fraction or (0.1 if self.early_stopping else None)
         if fraction is not None and not incremental:
             X, Y, sample_weight, validation = self._split(X, Y, sample_weight, fraction, rng)
-        batch = min(self.batch_size, X.shape[0])
+        if not incremental:
+            self.n_iter_ = 0  # the epochs of this fit, warm start or not
+        for name in ("validation_scores_", "validation_loss_curve_"):
+            if getattr(self, name, None) is None:
+                setattr(self, name, [])
+        if self.solver == "adam" and not hasattr(self, "_moments"):
+            self._moments = [(np.zeros_like(v), np.zeros_like(v)) for v in self._velocities]
+        batch = self._batch_rows(X.shape[0])
         network = _Network(
             self.coefs_, self.intercepts_, self.activation, self.dropout, batch, X.dtype
         )
-        epoch_loss = {"total": 0.0, "weight": 0.0}
+        epoch_loss = {"total": 0.0, "weight": 0.0, "batches": 0}
 
         def update(rows, lr, momentum):
             loss, share = self._step(X[rows], Y[rows], sample_weight[rows], network, lr, rng)
             epoch_loss["total"] += loss * share
             epoch_loss["weight"] += share
+            epoch_loss["batches"] += share > 0
 
         def end_epoch(interrupted):
+            # Each minibatch's loss carries the penalties divided by its weight, as
+            # in scikit-learn: their weighted mean over the epoch's minibatches.
             penalty = sum(
                 0.5 * self.alpha * float(np.vdot(W, W)) + self.l1 * float(np.abs(W).sum())
                 for W in self.coefs_
             )
-            loss = epoch_loss["total"] / epoch_loss["weight"] + penalty
-            epoch_loss.update(total=0.0, weight=0.0)
+            weight = epoch_loss["weight"]
+            loss = (epoch_loss["total"] + penalty * epoch_loss["batches"]) / weight
+            epoch_loss.update(total=0.0, weight=0.0, batches=0)
             self.loss_curve_.append(loss)
             if validation is None:
                 return {"loss": loss}
@@ -352,10 +415,11 @@ class _BaseMLP(BaseEstimator):
             restore=self._set_parameters,
             learning_rate=self._rate(),
             schedule=self.learning_rate_schedule,
-            momentum=self.momentum,
+            momentum=self.momentum if self.solver == "sgd" else 0.0,
             multiply_adds=batch * max(W.size for W in self.coefs_),
             divergence_hint=f"lower it, or scale the inputs{self._scale_targets_hint}.",
             parameter_bound=np.inf,
+            loss_bound=self._diverged_loss(X, Y, sample_weight),
         )
         stopping = None
         if not incremental:
@@ -376,71 +440,123 @@ class _BaseMLP(BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        self.best_loss_ = min(self.loss_curve_) if self.loss_curve_ else np.inf
+        self._publish_results(stopping)
         if not incremental:
-            self._warn_if_a_layer_is_dead(X)
+            self._warn_if_the_network_is_dead(X, Y, sample_weight)
+
+    def _publish_results(self, stopping):
+        """The attributes scikit-learn's MLP users read, after each fit or partial_fit."""
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
+        self.best_loss_ = None if self.early_stopping else min(self.loss_curve_, default=None)
+        if not self.validation_scores_:
+            self.validation_scores_ = self.validation_loss_curve_ = None
+            self.best_validation_score_ = None
+        else:
+            self.best_validation_score_ = max(self.validation_scores_)
+
+    def _diverged_loss(self, X, Y, weights):
+        """The training loss beyond which the fit has diverged: a million times the
+        loss of the network it starts from or of the best constant prediction,
+        whichever is larger, on the first training rows. (The outputs have the
+        targets' scale, so the weights have no fixed bound.)"""
+        n = min(X.shape[0], _DEAD_CHECK_ROWS)
+        w = weights[:n] / weights[:n].sum() if weights[:n].any() else np.full(n, 1.0 / n)
+        with np.errstate(all="ignore"):
+            start = LOSSES[self._loss](self._output(X[:n]), Y[:n], w)
+        constant = _constant_prediction_loss(self._loss, Y[:n], w)
+        return _DIVERGED_LOSS_RATIO * max(start if np.isfinite(start) else 0.0, constant, 1.0)
 
     def _set_parameters(self, parameters):
         n_layers = len(self.coefs_)
         self.coefs_[:], self.intercepts_[:] = parameters[:n_layers], parameters[n_layers:]
 
-    def _warn_if_a_layer_is_dead(self, X):
-        """Say so when a hidden layer ends with every unit at 0 on the training rows.
+    def _warn_if_the_network_is_dead(self, X, Y, weights):
+        """Say so when the network ended unable to use its inputs: most units of a
+        hidden layer off (output 0) on every training row checked, or a loss no
+        better than the best constant prediction's.
 
-        The output is then a constant: the network learned nothing from its
-        inputs. Unscaled inputs (pixels in 0-16 or 0-255) do this to relu layers in
-        the first steps, by pushing every unit below zero for good.
+        Unscaled inputs (pixels in 0-16 or 0-255) and too large a learning rate do
+        this to relu layers in the first steps, by pushing units below zero for good.
         """
-        rows = X[:_DEAD_CHECK_ROWS]
-        network = _Network(self.coefs_, self.intercepts_, self.activation, 0.0, len(rows), X.dtype)
-        network.forward(rows)
+        n = min(X.shape[0], _DEAD_CHECK_ROWS)
+        network = _Network(self.coefs_, self.intercepts_, self.activation, 0.0, n, X.dtype)
+        Z = network.forward(X[:n]).copy()
+        problem = None
         for layer, A in enumerate(network.A):
-            if not A.any():
-                warnings.warn(
-                    f"{type(self).__name__}: every unit of hidden layer {layer + 1} is "
-                    f"off ({self.activation} output 0) on the training data, so the "
-                    "predictions do not depend on the inputs: the network learned nothing. "
-                    "Scale the inputs (StandardScaler, or MinMaxScaler for pixels), or lower "
-                    f"learning_rate (now {self._rate()}).",
-                    TrainingFailedWarning,
-                    stacklevel=4,
+            off = ~A[:n].any(axis=0)
+            if off.mean() >= _DEAD_UNIT_FRACTION:
+                problem = (
+                    f"{off.sum()} of {off.size} units of hidden layer {layer + 1} are off "
+                    f"({self.activation} output 0) on every training row checked"
                 )
-                return
+                break
+        if problem is None:
+            w = weights[:n] / weights[:n].sum()
+            loss = LOSSES[self._loss](Z, Y[:n], w)
+            constant = _constant_prediction_loss(self._loss, Y[:n], w)
+            if loss >= _DEAD_LOSS_RATIO * constant:
+                problem = (
+                    f"its training loss ({loss:.4g}) is no better than predicting the "
+                    f"same output for every row ({constant:.4g})"
+                )
+        if problem is not None:
+            warnings.warn(
+                f"{type(self).__name__}: {problem}, so the predictions barely depend on "
+                "the inputs: the network learned little. Scale the inputs "
+                "(StandardScaler, or MinMaxScaler for pixels), or lower learning_rate "
+                f"(now {self._rate()}).",
+                TrainingFailedWarning,
+                stacklevel=4,
+            )
 
     def _step(self, Xb, Yb, wb, network, lr, rng):
-        """One SGD step on a minibatch; returns its mean loss and its weight."""
+        """One SGD or Adam step on a minibatch; returns its mean loss and its weight."""
         share = float(wb.sum())
         if share == 0:  # rows of zero weight teach nothing: no step
             return 0.0, 0.0
         Z = network.forward(Xb, rng)
         loss = LOSSES[self._loss](Z, Yb, wb / share)  # the loss of a batch is its weighted mean
-        # Scaled by -lr here, the small output delta makes every gradient a
-        # descent step (momentum_step's ascent convention) without a pass over W.
-        Z *= -lr
+        sgd = self.solver == "sgd"
+        # The optimisers take the ascent direction. Scaled by -lr here, the small
+        # output delta makes every SGD gradient a descent step without a pass over W.
+        Z *= -lr if sgd else -1.0
         grad_W, grad_b = network.backward(Xb, Z, rng)
+        # The penalties are divided by the minibatch's weight (its rows, without
+        # sample weights), as in scikit-learn, so alpha means the same in both.
+        decay, l1 = self.alpha / share, self.l1 / share
         n_weights = len(self.coefs_)
-        for k, (param, grad) in enumerate(
+        self.t_ += 1
+        for k, (param, direction) in enumerate(
             zip((*self.coefs_, *self.intercepts_), (*grad_W, *grad_b), strict=True)
         ):
-            penalised = k < n_weights
-            momentum_step(
-                param, self._velocities[k], grad, self.momentum,
-                decay=lr * self.alpha if penalised else 0.0,
-                l1=lr * self.l1 if penalised else 0.0,
-                nesterov=self.nesterov,
-            )  # fmt: skip
-        self.t_ += 1
+            penalty = (decay, l1) if k < n_weights else (0.0, 0.0)
+            if sgd:
+                momentum_step(
+                    param, self._velocities[k], direction, self.momentum,
+                    decay=lr * penalty[0], l1=lr * penalty[1], nesterov=self.nesterov,
+                )  # fmt: skip
+            else:
+                adam_step(
+                    param, direction, self._moments[k], self.t_, lr,
+                    self.beta_1, self.beta_2, self.epsilon, *penalty,
+                )  # fmt: skip
         return loss, share
 
     def _split(self, X, Y, sample_weight, fraction, rng):
-        stratify = Y if self._loss == "softmax" else None
+        stratify = self._stratification(Y)
         seed = int(rng.integers(np.iinfo(np.int32).max))
         try:
             parts = train_test_split(
                 X, Y, sample_weight, test_size=fraction, random_state=seed, stratify=stratify
             )
-        except ValueError:  # a class too small to stratify
-            parts = train_test_split(X, Y, sample_weight, test_size=fraction, random_state=seed)
+        except ValueError as error:
+            if stratify is None:
+                raise
+            raise ValueError(
+                f"The validation split (validation_fraction={fraction}) keeps every class's "
+                f"share on both sides, and cannot here: {error} Give every class more rows, "
+                "or fit without early_stopping and validation_fraction."
+            ) from error
         X_train, X_val, Y_train, Y_val, w_train, w_val = parts
         if X_val.shape[0] < 2:
             raise ValueError(
@@ -456,6 +572,10 @@ class _BaseMLP(BaseEstimator):
 
     def _record_validation(self, X, Y, weights):
         Z = self._output(X)  # one forward pass serves the score and the loss
+        if not np.isfinite(Z).all():  # diverged: the loop's check names the cause
+            self.validation_scores_.append(np.nan)
+            self.validation_loss_curve_.append(np.nan)
+            return np.nan
         self.validation_scores_.append(self._validation_score(Z, Y))
         loss = LOSSES[self._loss](Z, Y, weights / weights.sum())
         self.validation_loss_curve_.append(loss)
@@ -464,14 +584,23 @@ class _BaseMLP(BaseEstimator):
     def _output(self, X):
         """Output-layer pre-activations, without dropout, in blocks of rows."""
         network = _Network(
-            self.coefs_, self.intercepts_, self.activation, 0.0, min(len(X), 4096), X.dtype
+            self.coefs_, self.intercepts_, self.activation, 0.0, min(X.shape[0], 4096), X.dtype
         )
         return np.concatenate(
-            [network.forward(X[rows]).copy() for rows in gen_batches(len(X), 4096)]
+            [network.forward(X[rows]).copy() for rows in gen_batches(X.shape[0], 4096)]
         )
 
     def _fitted_rows(self, X):
-        return check_fitted_rows(self, X).astype(self.coefs_[0].dtype, copy=False)
+        X = check_fitted_rows(self, X, accept_sparse=True)
+        return X.astype(self.coefs_[0].dtype, copy=False)
+
+
+def _refuse_early_stopping_in_partial_fit(estimator):
+    if estimator.early_stopping:
+        raise ValueError(
+            "partial_fit does not support early_stopping=True (each call is one epoch "
+            "over its chunk, with no held-out rows): set early_stopping=False, or use fit."
+        )
 
 
 def _rbm_as_decoder(rbm, linear):
@@ -517,32 +646,49 @@ _SHARED_PARAMETERS = """
     activation : {"relu", "logistic", "tanh", "arctan", "identity"}, default="relu"
         Activation of the hidden units.
 
+    solver : {"adam", "sgd"}, default="adam"
+        ``"adam"``: Adam (Kingma & Ba 2015), scikit-learn's default, which works
+        without tuning on most tables, unscaled regression targets included.
+        ``"sgd"``: minibatch gradient descent with (Nesterov) momentum, the
+        optimiser of the classic papers and of the course material.
+
     learning_rate : float or None, default=None
-        Step size of stochastic gradient descent. None: 0.1 for the classifier,
-        0.01 for the regressor, whose squared errors on unscaled targets need
-        smaller steps. With momentum 0.9 the effective step is ten times larger.
+        Step size (scikit-learn's ``learning_rate_init``). None: 1e-3 for Adam,
+        as in scikit-learn; for SGD 0.1 for the classifier and 1e-3 for the
+        regressor, whose squared errors on unscaled targets need smaller steps.
+        With momentum 0.9 an SGD step is effectively ten times larger.
 
     learning_rate_schedule : {"constant", "linear"}, default="constant"
         ``"linear"`` decays the step to zero over the ``max_iter`` epochs.
 
     momentum : float, default=0.9
-        Momentum of the velocity-form updates.
+        Momentum of the SGD updates (not used by Adam).
 
     nesterov : bool, default=True
-        Nesterov's look-ahead momentum (Sutskever et al. 2013).
+        Nesterov's look-ahead momentum for SGD (Sutskever et al. 2013);
+        scikit-learn's ``nesterovs_momentum``.
+
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of Adam's first and second moment estimates.
+
+    epsilon : float, default=1e-8
+        Added to the square root of Adam's second moment, for stability.
 
     alpha : float, default=1e-4
-        L2 penalty ``alpha / 2 * |W|^2`` on the weights (not the biases).
+        L2 penalty on the weights (not the biases), with scikit-learn's meaning:
+        each minibatch's mean loss carries ``alpha / (2 n) * |W|^2``, ``n`` its
+        rows (its total sample weight), so a value tuned for ``MLPClassifier``
+        carries over.
 
     l1 : float, default=0.0
-        L1 penalty ``l1 * |W|`` on the weights.
+        L1 penalty on the weights, scaled like ``alpha``: ``l1 / n * |W|_1``.
 
     dropout : float in [0, 1), default=0.0
         Probability of dropping each hidden unit during training; survivors are
         scaled by ``1 / (1 - dropout)`` so that prediction uses every unit as is.
 
-    batch_size : int, default=32
-        Rows per minibatch.
+    batch_size : int or "auto", default="auto"
+        Rows per minibatch; ``"auto"`` is ``min(200, n_samples)``, as in scikit-learn.
 
     max_iter : int, default=200
         Training epochs at most.
@@ -559,8 +705,8 @@ _SHARED_PARAMETERS = """
         Share of the data held out; with or without early stopping it gives
         ``validation_loss_curve_`` and ``validation_scores_``.
 
-    n_iter_no_change : int, default=10
-        Epochs without improvement before stopping.
+    n_iter_no_change : int or np.inf, default=10
+        Epochs without improvement before stopping (``np.inf``: never stop early).
 
     pretrain : None, "rbm", RestrictedBM or list of fitted RBMs, default=None
         Initialise the hidden layers from restricted Boltzmann machines stacked
@@ -598,22 +744,41 @@ _SHARED_ATTRIBUTES = """
         Bias vectors of layers 1 to L.
 
     n_iter_ : int
-        Epochs run.
+        Epochs run by the last ``fit`` (warm start included, as in scikit-learn);
+        each ``partial_fit`` adds one.
+
+    n_layers_ : int
+        Layers, input and output included.
+
+    n_outputs_ : int
+        Output units.
+
+    out_activation_ : {"softmax", "logistic", "identity"}
+        Activation of the output layer.
+
+    loss_ : float
+        Training loss (with its penalties) of the last epoch.
 
     loss_curve_ : list of float
         Training loss (with its penalties) per epoch.
 
-    validation_loss_curve_ : list of float
-        Held-out loss per epoch, when a validation split is used.
+    validation_loss_curve_ : list of float or None
+        Held-out loss per epoch when a validation split is used, else None.
 
-    validation_scores_ : list of float
-        Held-out accuracy (classifier) or R^2 (regressor) per epoch, likewise.
+    validation_scores_ : list of float or None
+        Held-out accuracy (classifier; the share of rows with every label right,
+        for multilabel targets) or R^2 (regressor) per epoch, likewise.
 
-    best_loss_ : float
-        Lowest training loss reached.
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``, or None without a validation split.
+
+    best_loss_ : float or None
+        Lowest training loss reached; None with early stopping (the held-out
+        loss chooses the weights then), as in scikit-learn.
 
     t_ : int
-        Minibatch updates made.
+        Minibatch updates made (Adam's step count; scikit-learn's ``t_`` counts
+        samples instead).
 
     n_features_in_ : int
 
@@ -626,10 +791,13 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
         """Multilayer perceptron classifier trained by backpropagation.
 
     Softmax cross-entropy for several classes, logistic cross-entropy for two
-    classes (one output) and for multilabel indicator targets; minibatch SGD with
-    (Nesterov) momentum, L2 and L1 penalties, dropout, early stopping, and
-    optional initialisation from stacked RBMs. float32 data are trained and
-    predicted in float32.
+    classes (one output) and for multilabel indicator targets; Adam or
+    minibatch SGD with (Nesterov) momentum, L2 and L1 penalties, dropout, early
+    stopping, and optional initialisation from stacked RBMs. Dense or sparse
+    input; float32 data are trained and predicted in float32. A drop-in for
+    scikit-learn's ``MLPClassifier``: the same defaults (Adam at 1e-3, batches of
+    ``min(200, n_samples)``, ``alpha=1e-4`` with the same meaning) and fitted
+    attributes; the user guide's table lists every parameter and what differs.
 
     Parameters
     ----------"""
@@ -685,6 +853,7 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
         -------
         self : BackpropMLPClassifier
         """
+        _refuse_early_stopping_in_partial_fit(self)
         if not hasattr(self, "coefs_") and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
         return self._fit_classifier(X, y, sample_weight, classes=classes, incremental=True)
@@ -692,8 +861,9 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
     def _fit_classifier(self, X, y, sample_weight, classes, incremental):
         first = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
         X, y = validate_data(
-            self, X, y, dtype=(np.float64, np.float32), multi_output=True, reset=first
-        )
+            self, X, y, accept_sparse="csr", dtype=(np.float64, np.float32), multi_output=True,
+            reset=first,
+        )  # fmt: skip
         check_magnitude(X, "X", type(self).__name__)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]  # a column of labels, not a multilabel matrix
@@ -712,6 +882,13 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
                     )
                 self._loss = "softmax" if len(self._binarizer.classes_) > 2 else "logistic"
             self.classes_ = self._binarizer.classes_
+        elif not incremental and type_of_target(y) != "multilabel-indicator":
+            if not np.array_equal(np.unique(y), self.classes_):
+                raise ValueError(
+                    f"warm_start=True continues a network fitted on the classes "
+                    f"{self.classes_.tolist()!r}; y holds {np.unique(y).tolist()!r}. Fit "
+                    "with warm_start=False for other classes."
+                )
         elif type_of_target(y) != "multilabel-indicator":
             if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
                 raise ValueError(
@@ -737,13 +914,18 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
         return self
 
     def _validation_score(self, Z, Y):
-        """Accuracy of the outputs Z of held-out rows against their targets Y."""
-        return accuracy_score(Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0], self._labels(Z))
-
-    def _labels(self, Z):
+        """Accuracy of the outputs Z of held-out rows against their targets Y (for
+        multilabel targets, the share of rows whose every label is right)."""
         if self._loss == "softmax":
-            return Z.argmax(axis=1)
-        return (Z > 0).astype(int)[:, 0] if Z.shape[1] == 1 else (Z > 0).astype(int)
+            return accuracy_score(Y.argmax(axis=1), Z.argmax(axis=1))
+        return accuracy_score(Y.astype(int), (Z > 0).astype(int))
+
+    def _stratification(self, Y):
+        """The labels the validation split keeps in proportion: the classes, except
+        for multilabel targets (as scikit-learn's MLP)."""
+        if self._loss == "softmax":
+            return Y.argmax(axis=1)
+        return Y[:, 0] if Y.shape[1] == 1 else None
 
     def predict_log_proba(self, X):
         """Log-probabilities of the classes (of each label, for multilabel targets).
@@ -796,13 +978,14 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = True
         tags.target_tags.multi_output = True
         return tags
 
 
 class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
-    _default_learning_rate = 0.01
+    _default_learning_rate = 1e-3
     _scale_targets_hint = (
         " and the targets (TransformedTargetRegressor(regressor, transformer=StandardScaler()))"
     )
@@ -828,7 +1011,7 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
     >>> from skenergy import BackpropMLPRegressor
     >>> X = np.random.default_rng(0).uniform(-1, 1, (500, 2))
     >>> y = np.sin(3 * X[:, 0]) + X[:, 1] ** 2
-    >>> model = BackpropMLPRegressor(hidden_layer_sizes=(32,), random_state=0).fit(X, y)
+    >>> model = BackpropMLPRegressor((32,), max_iter=1000, random_state=0).fit(X, y)
     >>> bool(model.score(X, y) > 0.95)
     True
     """
@@ -864,13 +1047,14 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
         -------
         self : BackpropMLPRegressor
         """
+        _refuse_early_stopping_in_partial_fit(self)
         return self._fit_regressor(X, y, sample_weight, incremental=True)
 
     def _fit_regressor(self, X, y, sample_weight, incremental):
         first = not (hasattr(self, "coefs_") and (incremental or self.warm_start))
         X, y = validate_data(
-            self, X, y, dtype=(np.float64, np.float32), multi_output=True, y_numeric=True,
-            reset=first,
+            self, X, y, accept_sparse="csr", dtype=(np.float64, np.float32), multi_output=True,
+            y_numeric=True, reset=first,
         )  # fmt: skip
         Y = np.asarray(y, dtype=X.dtype)
         check_magnitude(X, "X", type(self).__name__)
@@ -903,6 +1087,7 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
         return tags
 

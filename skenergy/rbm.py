@@ -10,11 +10,11 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.utils import deprecated
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._layered import Layers
-from ._loop import EarlyStopping, Training, run_epochs
+from ._loop import EarlyStopping, Training, batch_rows, run_epochs
 from ._partition import cached_log_partition, draw_ais_seed, partition_method
 from ._rbm_step import FusedTrainer
 from ._sampling import ais_betas, answer_generator, draw_generator, make_generator
@@ -83,8 +83,9 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         of ``fit``, which lets persistent chains settle; ``"constant"`` keeps it.
         ``partial_fit`` always uses the constant rate.
 
-    batch_size : int, default=100
-        Rows per minibatch (the last minibatch of an epoch holds the rest).
+    batch_size : int or "auto", default=100
+        Rows per minibatch (the last minibatch of an epoch holds the rest);
+        ``"auto"`` is 200, as in scikit-learn's MLP. Never more than the rows.
 
     max_iter : int, default=20
         Training epochs (passes over the data) of ``fit``.
@@ -121,8 +122,8 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         ``tol`` for ``n_iter_no_change`` epochs, and keep the best parameters.
         Holds out ``validation_fraction`` of the rows, or 0.1 when it is ``None``.
 
-    n_iter_no_change : int, default=5
-        Patience of early stopping, in epochs.
+    n_iter_no_change : int or np.inf, default=5
+        Patience of early stopping, in epochs (``np.inf``: never stop early).
 
     tol : float, default=1e-3
         Improvement of the held-out score (nats per row) that resets the patience.
@@ -244,7 +245,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         "k": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions({"linear", "constant"})],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -254,7 +255,10 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         "sparsity_cost": [Interval(Real, 0, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "early_stopping": ["boolean"],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
         "tol": [Interval(Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "partition": [StrOptions({"auto", "exact", "ais"})],
@@ -391,7 +395,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return check_magnitude(X, "X", type(self).__name__)
 
     def _n_chains(self, n_rows):
-        return self.n_chains or min(self.batch_size, n_rows)
+        return self.n_chains or batch_rows(self.batch_size, n_rows)
 
     def _fit_bytes(self, n_rows, n_features, itemsize):
         """Peak of a fit, an upper bound checked with tracemalloc (tests/test_memory.py): the
@@ -403,7 +407,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         if hasattr(self, "h_samples_"):  # partial_fit keeps the chains it has
             n_chains = max(n_chains, self.h_samples_.shape[0])
         units = n_features + self.n_components
-        batch = min(self.batch_size, n_rows)
+        batch = batch_rows(self.batch_size, n_rows)
         elements = 8 * n_features * self.n_components + 4 * units * (n_chains + batch)
         peak = itemsize * (elements + 2 * n_rows * units)
         if self.visible == "gaussian":  # the curves' quadrature, training and held-out rows
@@ -495,7 +499,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def _train(self, Z, Z_held_out, n_epochs, rng, schedule, incremental=False):
         self._log_partition_cache = {}
         monitor = _Monitor(self, Z, Z_held_out, rng)
-        batch_size = min(self.batch_size, Z.shape[0])
+        batch_size = batch_rows(self.batch_size, Z.shape[0])
         trainer = FusedTrainer(self, batch_size)
 
         def end_epoch(interrupted):

@@ -41,8 +41,8 @@ def configurations():
             binary[:60, :10],
             y[:60],
         ),
-        (BackpropMLPClassifier((16,), max_iter=3, random_state=0), X, y),
-        (BackpropMLPRegressor((16,), max_iter=3, random_state=0), X, X[:, :2]),
+        (BackpropMLPClassifier((16,), batch_size=50, max_iter=3, random_state=0), X, y),
+        (BackpropMLPRegressor((16,), batch_size=50, max_iter=3, random_state=0), X, X[:, :2]),
     ]
 
 

@@ -150,11 +150,11 @@ def estimators():
         # Thresholded blobs are too little for the accuracy floor: see its poor_score tag.
         BoltzmannClassifier(n_components=2, max_iter=5, binarize=1.5, random_state=0),
         BoltzmannClassifier(n_components=2, max_iter=5, random_state=0),
-        BackpropMLPClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=0),
-        # make_regression's targets reach hundreds: plain SGD needs a small step.
-        BackpropMLPRegressor(
-            hidden_layer_sizes=(16,), max_iter=200, learning_rate=1e-3, random_state=0
-        ),
+        # The defaults, as users meet them (Adam), and momentum SGD.
+        BackpropMLPClassifier(random_state=0),
+        BackpropMLPRegressor(random_state=0),
+        BackpropMLPClassifier(hidden_layer_sizes=(8,), solver="sgd", max_iter=20, random_state=0),
+        BackpropMLPRegressor(solver="sgd", random_state=0),
     ]
 
 

@@ -48,7 +48,9 @@ CASES = {
         (skenergy.boltzmann.BoltzmannMachine, "_update"),
     ),
     "BackpropMLPClassifier": (
-        BackpropMLPClassifier((32,), max_iter=1000, n_iter_no_change=1000, random_state=0),
+        BackpropMLPClassifier(
+            (32,), solver="sgd", max_iter=1000, n_iter_no_change=1000, random_state=0
+        ),
         (skenergy.mlp, "momentum_step"),
     ),
 }

@@ -75,7 +75,7 @@ def test_backprop_gradient_matches_finite_differences(activation, kind, penalty)
 def test_dropout_is_off_at_prediction():
     X, y = load_digits(return_X_y=True)
     X = X / 16
-    model = BackpropMLPClassifier(dropout=0.5, max_iter=5, random_state=0).fit(X, y)
+    model = BackpropMLPClassifier(dropout=0.5, solver="sgd", max_iter=5, random_state=0).fit(X, y)
     first = model.predict_proba(X)
     assert np.array_equal(first, model.predict_proba(X))  # no random masks
     network = _Network(model.coefs_, model.intercepts_, model.activation, 0.0, len(X), X.dtype)
@@ -86,12 +86,16 @@ def test_dropout_is_off_at_prediction():
 
 
 def test_defaults_match_scikit_learns_mlp_on_digits():
-    # scikit-learn's MLPClassifier defaults reach 0.939 with these (unshuffled) folds.
+    # Default against default, same folds (unshuffled): both near 0.939; seeds
+    # move either by about 0.002.
+    from sklearn.neural_network import MLPClassifier
+
     X, y = load_digits(return_X_y=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        scores = cross_val_score(BackpropMLPClassifier(random_state=0), X / 16, y, cv=5)
-    assert scores.mean() >= 0.939
+        ours = cross_val_score(BackpropMLPClassifier(random_state=0), X / 16, y, cv=5).mean()
+        peer = cross_val_score(MLPClassifier(random_state=0), X / 16, y, cv=5).mean()
+    assert ours >= peer - 0.005
 
 
 def test_float32_end_to_end():
@@ -150,13 +154,14 @@ def test_multilabel_and_multioutput():
     assert clf.predict(X).shape == (200, 2) and (clf.predict(X) == Y).mean() > 0.9
     assert np.all((clf.predict_proba(X) >= 0) & (clf.predict_proba(X) <= 1))
     targets = np.column_stack([X[:, 0] - X[:, 1], X[:, 2] * 2])
-    reg = BackpropMLPRegressor(hidden_layer_sizes=(16,), random_state=0).fit(X, targets)
+    reg = BackpropMLPRegressor(hidden_layer_sizes=(16,), max_iter=1000, random_state=0)
+    reg.fit(X, targets)
     assert reg.predict(X).shape == (200, 2) and reg.score(X, targets) > 0.9
 
 
 def test_partial_fit_needs_classes_and_then_learns():
     X, y = load_digits(return_X_y=True)
-    model = BackpropMLPClassifier(random_state=0)
+    model = BackpropMLPClassifier(solver="sgd", random_state=0)
     with pytest.raises(ValueError, match="classes must be passed"):
         model.partial_fit(X / 16, y)
     for _ in range(5):
@@ -187,7 +192,9 @@ def test_width_and_divergence_errors():
     with pytest.raises(ValueError, match="64 features"):
         model.predict(np.ones((2, 10)))
     with pytest.raises(ValueError, match="Training diverged.*and the targets"):
-        BackpropMLPRegressor(learning_rate=10.0, max_iter=5, random_state=0).fit(X, y * 1e3)
+        BackpropMLPRegressor(solver="sgd", learning_rate=10.0, max_iter=5, random_state=0).fit(
+            X, y * 1e3
+        )
     assert all(np.array_equal(a, b) for a, b in zip(coefs, model.coefs_, strict=True))
 
 
@@ -237,16 +244,22 @@ def test_pretrain_from_fitted_rbms_in_frozen_estimators():
 def test_pretrain_template_is_tunable_in_a_grid_search():
     X, y = digits01()
     model = BackpropMLPClassifier(
-        hidden_layer_sizes=(16,), activation="logistic", max_iter=3, random_state=0,
-        pretrain=RestrictedBM(max_iter=2, random_state=0),
+        hidden_layer_sizes=(16,), activation="logistic", solver="sgd", batch_size=32,
+        max_iter=3, random_state=0, pretrain=RestrictedBM(max_iter=2, random_state=0),
     )  # fmt: skip
     assert "pretrain__learning_rate" in model.get_params()
+    grid = {"pretrain__learning_rate": [0.01, 0.05]}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        search = GridSearchCV(model, {"pretrain__learning_rate": [0.01, 0.05]}, cv=2)
-        search.fit(X[:400], y[:400])
-    # Each candidate's learning rate reached the pretraining RBMs.
-    assert len(set(search.cv_results_["mean_test_score"])) == 2
+        search = GridSearchCV(model, grid, cv=2).fit(X[:400], y[:400])
+        assert search.best_params_["pretrain__learning_rate"] in grid["pretrain__learning_rate"]
+        # Each candidate's learning rate reaches the pretraining RBMs: the first
+        # layers start, and end, elsewhere.
+        first, second = (
+            clone(model).set_params(pretrain__learning_rate=rate).fit(X[:400], y[:400])
+            for rate in grid["pretrain__learning_rate"]
+        )
+    assert not np.allclose(first.coefs_[0], second.coefs_[0], rtol=0, atol=1e-4)
 
 
 def test_pretraining_helps_on_unscaled_data_through_a_gaussian_first_layer():
@@ -272,7 +285,8 @@ def test_warm_start_continues_and_cold_start_restarts():
         model.fit(X, y)
         first = [W.copy() for W in model.coefs_]
         model.fit(X, y)
-        assert model.n_iter_ == 6 and len(model.loss_curve_) == 6
+        # As in scikit-learn: n_iter_ counts this fit's epochs, the curve grows on.
+        assert model.n_iter_ == 3 and len(model.loss_curve_) == 6
         assert not np.allclose(model.coefs_[0], first[0])
         model.set_params(warm_start=False).fit(X, y)
     assert model.n_iter_ == 3
@@ -283,7 +297,8 @@ def test_both_momentum_forms_learn(nesterov):
     X, y = digits01()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = BackpropMLPClassifier(nesterov=nesterov, max_iter=10, random_state=0).fit(X, y)
+        model = BackpropMLPClassifier(solver="sgd", nesterov=nesterov, max_iter=10, random_state=0)
+        model.fit(X, y)
     assert model.score(X, y) > 0.95
     assert model.loss_curve_[-1] < 0.5 * model.loss_curve_[0]
 
@@ -313,7 +328,7 @@ def test_autoencoder_pretraining_unrolls_the_stack():
 
 def test_a_failing_call_leaves_the_fitted_model_as_it_was():
     X, y = digits01()
-    model = BackpropMLPClassifier(max_iter=2, warm_start=True, random_state=0)
+    model = BackpropMLPClassifier(solver="sgd", max_iter=2, warm_start=True, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
@@ -328,13 +343,13 @@ def test_a_failing_call_leaves_the_fitted_model_as_it_was():
 
 
 def test_a_network_that_learns_nothing_says_so():
-    # Digits in 0-16 with the SGD defaults: the first steps kill every relu unit and
+    # Digits in 0-16 with SGD's defaults: the first steps kill every relu unit and
     # the output biases are left predicting the class frequencies.
     X, y = load_digits(return_X_y=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         with pytest.warns(TrainingFailedWarning, match="Scale the inputs"):
-            BackpropMLPClassifier(max_iter=20, random_state=0).fit(X, y)
+            BackpropMLPClassifier(solver="sgd", max_iter=20, random_state=0).fit(X, y)
         with warnings.catch_warnings():
             warnings.simplefilter("error", TrainingFailedWarning)
             BackpropMLPClassifier(max_iter=20, random_state=0).fit(X / 16, y)

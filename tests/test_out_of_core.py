@@ -54,7 +54,7 @@ def test_every_incremental_estimator_streams(memmap_data):
     streams = [
         (HopfieldMemory("storkey"), False),
         (BoltzmannMachine(n_components=2, method="pcd", random_state=0), False),
-        (BackpropMLPClassifier((16,), random_state=0), True),
+        (BackpropMLPClassifier((16,), solver="sgd", random_state=0), True),
     ]
     for model, supervised in streams:
         with warnings.catch_warnings():
