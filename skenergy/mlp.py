@@ -454,6 +454,10 @@ class _BaseMLP(BaseEstimator):
         else:
             self.best_validation_score_ = max(self.validation_scores_)
 
+    def _stratification(self, Y):
+        """The labels the validation split keeps in proportion (regression: none)."""
+        return None
+
     def _diverged_loss(self, X, Y, weights):
         """The training loss beyond which the fit has diverged: a million times the
         loss of the network it starts from or of the best constant prediction,

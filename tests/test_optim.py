@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from skenergy._optim import learning_rate_at, momentum_at, momentum_step
+from skenergy._optim import adam_step, learning_rate_at, momentum_at, momentum_step
 
 
 def test_momentum_warm_up():
@@ -53,3 +53,26 @@ def test_nesterov_step_is_the_look_ahead_form():
     param, velocity, step = w.copy(), v.copy(), lr * g
     momentum_step(param, velocity, step, m, decay=lr * l2, nesterov=True)
     assert np.allclose(velocity, expected_v) and np.allclose(param, expected_w)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_adam_steps_match_scikit_learns_adam_optimizer(dtype):
+    # scikit-learn's AdamOptimizer is an independent implementation of Kingma &
+    # Ba's algorithm with the same folded bias correction: ten steps along
+    # changing gradients, penalties included, must agree.
+    from sklearn.neural_network._stochastic_optimizers import AdamOptimizer
+
+    rng = np.random.default_rng(0)
+    ours = rng.normal(size=(6, 5)).astype(dtype)
+    theirs = ours.astype(np.float64)
+    reference = AdamOptimizer([theirs], learning_rate_init=0.01, beta_1=0.8, beta_2=0.99,
+                              epsilon=1e-6)  # fmt: skip
+    moments = (np.zeros_like(ours), np.zeros_like(ours))
+    decay = 0.1
+    for t in range(1, 11):
+        gradient = rng.normal(size=ours.shape)
+        # theirs descends a loss; ours ascends its negative, penalty added the same way
+        reference.update_params([theirs], [gradient + decay * theirs])
+        adam_step(ours, (-gradient).astype(dtype), moments, t, 0.01, 0.8, 0.99, 1e-6, decay)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(ours, theirs, rtol=tolerance, atol=tolerance)
