@@ -1,11 +1,15 @@
-"""BackpropMLPClassifier against scikit-learn's MLPClassifier on MNIST, in one process.
+"""BackpropMLPClassifier/Regressor against scikit-learn's MLP, in one process.
 
-Speed: identical architecture (784-256-10, relu), minibatches of 128, SGD with
-Nesterov momentum 0.9, learning rate 0.01, the same L2 penalty (scikit-learn's
-``alpha=1e-4`` is divided by the batch size; ours penalises the mean loss, so it
-is ``1e-4 / 128``), float32, a fixed number of epochs (no early stop); fits timed
-alternately after a warm-up, median seconds per epoch and test accuracy side by
-side.
+Speed, for each solver (Adam, and SGD with Nesterov momentum 0.9): identical
+architecture (784-256-10 relu on MNIST, 100-256-1 relu on Friedman #1),
+minibatches of 128, the same learning rate and L2 penalty (``alpha`` means the
+same in both libraries), float32, a fixed number of epochs (no early stop); fits
+timed alternately after a warm-up, median seconds per epoch and test
+accuracy/R^2 side by side.
+
+Defaults: each library's default estimator, default against default, on
+digits, diabetes and make_regression (unscaled inputs and targets, as users
+pass them): test score and fit time.
 
 Pretraining: a deeper logistic net, initialised at random or from stacked RBMs
 (Hinton & Salakhutdinov 2006), fine-tuned for the same few epochs.
@@ -17,7 +21,7 @@ the others (the paper's is linear, with Gaussian hidden units).
 
     python benchmarks/bench_mlp.py --data ../shared/data/mnist
     python benchmarks/bench_mlp.py --data ../shared/data/mnist --parts speed
-    python benchmarks/bench_mlp.py --parts regression          # no data needed
+    python benchmarks/bench_mlp.py --parts regression defaults   # no data needed
 """
 
 import argparse
@@ -41,21 +45,29 @@ def timed_fit(model, X, y):
     return time.perf_counter() - start
 
 
-def same_settings(peer, ours, epochs, alpha):
-    """The peer and skenergy's network, 256 relu units, SGD with Nesterov momentum.
+#: Each solver's settings in both libraries' names: scikit-learn's, then ours.
+SOLVERS = {
+    "adam": (
+        {"solver": "adam", "learning_rate_init": 1e-3},
+        {"solver": "adam", "learning_rate": 1e-3},
+    ),
+    "sgd": (
+        {"solver": "sgd", "learning_rate_init": 0.01, "momentum": 0.9, "nesterovs_momentum": True},
+        {"solver": "sgd", "learning_rate": 0.01, "momentum": 0.9, "nesterov": True},
+    ),
+}
 
-    ``alpha`` is scikit-learn's L2 penalty, which it divides by the batch size;
-    skenergy's penalises the mean loss, so it gets ``alpha / 128``.
-    """
+
+def same_settings(peer, ours, solver, epochs, alpha):
+    """The peer and skenergy's network, 256 relu units, the same solver and settings."""
     shared = {
-        "hidden_layer_sizes": (256,), "batch_size": 128, "max_iter": epochs, "momentum": 0.9,
+        "hidden_layer_sizes": (256,), "batch_size": 128, "max_iter": epochs, "alpha": alpha,
         "n_iter_no_change": epochs + 1, "random_state": 0,
     }  # fmt: skip
+    theirs, mine = SOLVERS[solver]
     return {
-        peer.__name__: lambda: peer(
-            solver="sgd", learning_rate_init=0.01, nesterovs_momentum=True, alpha=alpha, **shared
-        ),
-        ours.__name__: lambda: ours(learning_rate=0.01, nesterov=True, alpha=alpha / 128, **shared),
+        peer.__name__: lambda: peer(**theirs, **shared),
+        ours.__name__: lambda: ours(**mine, **shared),
     }
 
 
@@ -77,12 +89,13 @@ def alternating_fits(makers, args, X, y, X_test, y_test, score_label, aim=""):
 
 
 def speed(args, X, y, X_test, y_test):
-    print(
-        f"\nspeed: 784-256-10 relu, batch 128, SGD + Nesterov momentum 0.9, lr 0.01, "
-        f"float32, {args.epochs} epochs, median of {args.repeats} alternating fits"
-    )
-    makers = same_settings(MLPClassifier, BackpropMLPClassifier, args.epochs, alpha=1e-4)
-    alternating_fits(makers, args, X, y, X_test, y_test, "test accuracy", " (aim: <= 0.7x)")
+    for solver, (_, settings) in SOLVERS.items():
+        print(
+            f"\nspeed ({solver}): 784-256-10 relu, batch 128, lr {settings['learning_rate']}, "
+            f"float32, {args.epochs} epochs, median of {args.repeats} alternating fits"
+        )
+        makers = same_settings(MLPClassifier, BackpropMLPClassifier, solver, args.epochs, 1e-4)
+        alternating_fits(makers, args, X, y, X_test, y_test, "test accuracy", " (aim: <= 0.7x)")
 
 
 def regression(args):
@@ -96,12 +109,46 @@ def regression(args):
     X, y = make_friedman1(n_samples=70000, n_features=100, noise=0.5, random_state=0)
     X, y = X.astype(np.float32), ((y - y.mean()) / y.std()).astype(np.float32)
     X, X_test, y, y_test = X[:60000], X[60000:], y[:60000], y[60000:]
-    print(
-        f"\nregression: Friedman #1 with 100 features (95 irrelevant), 60000 rows, 100-256-1 "
-        f"relu, batch 128, SGD + Nesterov 0.9, lr 0.01, no penalty, float32, {args.epochs} epochs"
-    )
-    makers = same_settings(MLPRegressor, BackpropMLPRegressor, args.epochs, alpha=0.0)
-    alternating_fits(makers, args, X, y, X_test, y_test, "test R^2")
+    for solver in SOLVERS:
+        print(
+            f"\nregression ({solver}): Friedman #1 with 100 features (95 irrelevant), 60000 "
+            f"rows, 100-256-1 relu, batch 128, no penalty, float32, {args.epochs} epochs"
+        )
+        makers = same_settings(MLPRegressor, BackpropMLPRegressor, solver, args.epochs, 0.0)
+        alternating_fits(makers, args, X, y, X_test, y_test, "test R^2", " (aim: <= 0.7x)")
+
+
+def defaults(args):
+    """Default against default on small tables, unscaled, as users pass them."""
+    from sklearn.datasets import load_diabetes, load_digits, make_regression
+    from sklearn.model_selection import train_test_split
+    from sklearn.neural_network import MLPRegressor
+
+    problems = {
+        "digits (0-16 pixels)": (
+            load_digits(return_X_y=True), MLPClassifier, BackpropMLPClassifier,
+        ),
+        "diabetes": (load_diabetes(return_X_y=True), MLPRegressor, BackpropMLPRegressor),
+        "make_regression": (
+            make_regression(n_samples=1000, n_features=20, noise=1.0, random_state=0),
+            MLPRegressor, BackpropMLPRegressor,
+        ),
+    }  # fmt: skip
+    print(f"\ndefaults: each library's default estimator, median of {args.repeats} fits")
+    for name, ((X, y), peer, ours) in problems.items():
+        X, X_test, y, y_test = train_test_split(X, y, random_state=0)
+        times, scores = {}, {}
+        for estimator in (peer, ours) * args.repeats:
+            model = estimator(random_state=0)
+            times.setdefault(estimator.__name__, []).append(timed_fit(model, X, y))
+            scores[estimator.__name__] = model.score(X_test, y_test)
+        print(f"  {name}")
+        for estimator in (peer, ours):
+            label = estimator.__name__
+            print(
+                f"    {label:<22} fit {np.median(times[label]):6.2f} s   "
+                f"test score {scores[label]:.4f}"
+            )
 
 
 def from_both_starts(estimator, sizes, args, X, y, learning_rate):
@@ -109,7 +156,7 @@ def from_both_starts(estimator, sizes, args, X, y, learning_rate):
     rbm = RestrictedBM(max_iter=args.rbm_epochs, learning_rate=0.05, random_state=0)
     for label, pretrain in [("random initialisation", None), ("stacked RBMs", rbm)]:
         model = estimator(
-            sizes, activation="logistic", learning_rate=learning_rate, batch_size=100,
+            sizes, activation="logistic", solver="sgd", learning_rate=learning_rate, batch_size=100,
             max_iter=args.fine_tune_epochs, n_iter_no_change=1000, pretrain=pretrain,
             random_state=0,
         )  # fmt: skip
@@ -147,7 +194,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", help="MNIST IDX folder (not needed for --parts regression)")
     parser.add_argument(
-        "--parts", nargs="+", default=["speed", "regression", "pretraining", "autoencoder"]
+        "--parts",
+        nargs="+",
+        default=["defaults", "speed", "regression", "pretraining", "autoencoder"],
     )
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3)
@@ -156,9 +205,11 @@ def main():
     parser.add_argument("--fine-tune-epochs", type=int, default=5)
     args = parser.parse_args()
     print(describe())
+    if "defaults" in args.parts:
+        defaults(args)
     if "regression" in args.parts:
         regression(args)
-    if not set(args.parts) - {"regression"}:
+    if not set(args.parts) - {"regression", "defaults"}:
         return
     if args.data is None:
         parser.error("--data is required for the MNIST parts")
