@@ -63,6 +63,8 @@ class Training:
         Puts back parameters copied from :attr:`parameters` (early stopping).
     divergence_hint : str
         Appended to the divergence error: what to change.
+    shuffle : bool
+        Visit the rows in a fresh random order each epoch (else in order).
     loss_bound : float
         A training loss (the first criterion) beyond this means training diverged.
     parameter_bound : float
@@ -89,6 +91,7 @@ class Training:
     divergence_hint: str = "use a smaller one."
     parameter_bound: float = DIVERGED_MAGNITUDE
     loss_bound: float = np.inf
+    shuffle: bool = True
     multiply_adds: int | None = None
 
 
@@ -150,7 +153,7 @@ def run_epochs(
             momentum = training.momentum
             if training.warm_up_momentum:
                 momentum = momentum_at(estimator.n_iter_, momentum)
-            order = rng.permutation(n_rows)
+            order = rng.permutation(n_rows) if training.shuffle else np.arange(n_rows)
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
                 for i, rows in enumerate(gen_batches(n_rows, batch_size)):
                     step = epoch * n_batches + i
@@ -176,7 +179,7 @@ def run_epochs(
             estimator.n_iter_ += completed
             outcome.n_epochs += completed
             if estimator.verbose:
-                _report(name, estimator.n_iter_, criteria, time.perf_counter() - start)
+                report_epoch(name, estimator.n_iter_, criteria, time.perf_counter() - start)
             if stopping is not None and stopping.should_stop(
                 criteria[stopping.criterion], training
             ):
@@ -188,6 +191,7 @@ def run_epochs(
     return outcome
 
 
-def _report(name, epoch, criteria, seconds):
+def report_epoch(name, epoch, criteria, seconds):
+    """The one verbose line: ``[Name] Epoch n: criterion = value, ..., time = s``."""
     values = ", ".join(f"{key} = {value:.6g}" for key, value in criteria.items())
     print(f"[{name}] Epoch {epoch}: {values}, time = {seconds:.2f}s")

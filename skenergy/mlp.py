@@ -8,11 +8,13 @@ gives ``delta_L = dLoss / dz_L`` and backpropagation (Rumelhart, Hinton & Willia
 in buffers allocated once per fit, in the data's dtype.
 """
 
+import time
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.optimize import minimize
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import ConvergenceWarning
@@ -21,17 +23,19 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import validate_data
 
 from ._activations import ACTIVATIONS, logistic, softplus
-from ._loop import EarlyStopping, Training, batch_rows, run_epochs
+from ._loop import EarlyStopping, Training, batch_rows, report_epoch, run_epochs
 from ._optim import adam_step, momentum_step
 from ._sampling import make_generator
 from ._validation import (
     check_fit_memory,
     check_fitted_rows,
     check_magnitude,
+    check_not_diverged,
     check_sample_weight,
     guarded_fit,
 )
@@ -168,7 +172,7 @@ class _BaseMLP(BaseEstimator):
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "solver": [StrOptions({"adam", "sgd"})],
+        "solver": [StrOptions({"adam", "sgd", "lbfgs"})],
         "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions({"constant", "linear"})],
         "momentum": [Interval(Real, 0, 1, closed="left")],
@@ -180,7 +184,9 @@ class _BaseMLP(BaseEstimator):
         "l1": [Interval(Real, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [None, Interval(Real, 0, 1, closed="neither")],
@@ -211,7 +217,9 @@ class _BaseMLP(BaseEstimator):
         l1=0.0,
         dropout=0.0,
         batch_size="auto",
+        shuffle=True,
         max_iter=200,
+        max_fun=15000,
         tol=1e-4,
         early_stopping=False,
         validation_fraction=None,
@@ -235,7 +243,9 @@ class _BaseMLP(BaseEstimator):
         self.l1 = l1
         self.dropout = dropout
         self.batch_size = batch_size
+        self.shuffle = shuffle
         self.max_iter = max_iter
+        self.max_fun = max_fun
         self.tol = tol
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -293,6 +303,8 @@ class _BaseMLP(BaseEstimator):
         hidden = sum(sizes[1:-1])
         elements = 8 * n_weights + 6 * batch * sum(sizes)
         elements += 4 * min(n_rows, _DEAD_CHECK_ROWS) * hidden + 2 * n_rows * (sizes[0] + sizes[-1])
+        if self.solver == "lbfgs":  # the whole data's activations, and 10 correction pairs
+            elements += 4 * n_rows * sum(sizes[1:]) + 24 * n_weights
         return itemsize * elements
 
     def _bytes_per_row(self):
@@ -369,7 +381,9 @@ class _BaseMLP(BaseEstimator):
         return batch_rows(self.batch_size, n_rows)
 
     def _fit(self, X, Y, sample_weight, rng, n_epochs, incremental):
-        """Run up to ``n_epochs`` of minibatch SGD on (X, Y)."""
+        """Run up to ``n_epochs`` of minibatch Adam or SGD on (X, Y), or L-BFGS."""
+        if self.solver == "lbfgs":
+            return self._fit_lbfgs(X, Y, sample_weight)
         validation = None
         fraction = self.validation_fraction or (0.1 if self.early_stopping else None)
         if fraction is not None and not incremental:
@@ -406,7 +420,8 @@ class _BaseMLP(BaseEstimator):
             self.loss_curve_.append(loss)
             if validation is None:
                 return {"loss": loss}
-            return {"loss": loss, "validation loss": self._record_validation(*validation)}
+            held_out_loss, score = self._record_validation(*validation)
+            return {"loss": loss, "validation loss": held_out_loss, "validation score": score}
 
         training = Training(
             update=update,
@@ -420,15 +435,15 @@ class _BaseMLP(BaseEstimator):
             divergence_hint=f"lower it, or scale the inputs{self._scale_targets_hint}.",
             parameter_bound=np.inf,
             loss_bound=self._diverged_loss(X, Y, sample_weight),
+            shuffle=self.shuffle,
         )
         stopping = None
-        if not incremental:
+        if not incremental and self.early_stopping:
+            # As scikit-learn: on the held-out score, keeping the best epoch's weights.
+            stopping = EarlyStopping("validation score", self.tol, self.n_iter_no_change)
+        elif not incremental:
             stopping = EarlyStopping(
-                "loss" if validation is None else "validation loss",
-                self.tol,
-                self.n_iter_no_change,
-                higher_is_better=False,
-                keep_best=validation is not None,
+                "loss", self.tol, self.n_iter_no_change, higher_is_better=False, keep_best=False
             )
         outcome = run_epochs(
             self, training, X.shape[0], n_epochs, batch, rng, stopping, incremental
@@ -443,6 +458,71 @@ class _BaseMLP(BaseEstimator):
         self._publish_results(stopping)
         if not incremental:
             self._warn_if_the_network_is_dead(X, Y, sample_weight)
+
+    def _fit_lbfgs(self, X, Y, weights):
+        """Full-batch L-BFGS (scipy's L-BFGS-B) on the penalised mean loss, as
+        scikit-learn's ``solver="lbfgs"``: at most ``max_iter`` iterations and
+        ``max_fun`` loss evaluations, stopping when the projected gradient falls
+        below ``tol``. Ctrl-C reaches the caller and leaves the model as it was."""
+        params = [*self.coefs_, *self.intercepts_]
+        shapes, sizes = [p.shape for p in params], [p.size for p in params]
+        network = _Network(self.coefs_, self.intercepts_, self.activation, 0.0, X.shape[0], X.dtype)
+        share = float(weights.sum())
+        name, latest = type(self).__name__, {"time": time.perf_counter()}
+
+        def unpack(theta):
+            pieces = np.split(theta.astype(X.dtype, copy=False), np.cumsum(sizes)[:-1])
+            for param, piece, shape in zip(params, pieces, shapes, strict=True):
+                param[...] = piece.reshape(shape)
+
+        def loss_and_gradient(theta):
+            unpack(theta)
+            with np.errstate(over="ignore", invalid="ignore"):
+                Z = network.forward(X)
+                loss = LOSSES[self._loss](Z, Y, weights / share)
+                grad_W, grad_b = network.backward(X, Z)
+                penalty = 0.0
+                for W, grad in zip(self.coefs_, grad_W, strict=True):
+                    penalty += 0.5 * self.alpha / share * float(np.vdot(W, W))
+                    penalty += self.l1 / share * float(np.abs(W).sum())
+                    grad += (self.alpha / share) * W + (self.l1 / share) * np.sign(W)
+            latest["loss"] = loss + penalty
+            gradient = np.concatenate([g.ravel() for g in (*grad_W, *grad_b)])
+            return latest["loss"], gradient.astype(np.float64)
+
+        def record(theta):
+            self.loss_curve_.append(latest["loss"])
+            if self.verbose:
+                seconds = time.perf_counter() - latest["time"]
+                report_epoch(name, len(self.loss_curve_), {"loss": latest["loss"]}, seconds)
+            latest["time"] = time.perf_counter()
+
+        self.loss_curve_ = []
+        start = np.concatenate([p.ravel() for p in params]).astype(np.float64)
+        result = minimize(
+            loss_and_gradient, start, method="L-BFGS-B", jac=True, callback=record,
+            options={"maxiter": self.max_iter, "maxfun": self.max_fun, "gtol": self.tol},
+        )  # fmt: skip
+        unpack(result.x)
+        self.n_iter_ = int(result.nit)
+        self.t_ += int(result.nit)
+        check_not_diverged(
+            name, params, [result.fun],
+            cause=f"The inputs{self._scale_targets_hint or ''} may hold values too large: "
+            "scale them.",
+        )  # fmt: skip
+        if not self.loss_curve_:
+            self.loss_curve_.append(float(result.fun))
+        if result.status != 0:
+            warnings.warn(
+                f"lbfgs failed to converge after {result.nit} iterations ({result.message}). "
+                "Increase max_iter (or max_fun), or scale the data.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        self.validation_scores_ = []
+        self._publish_results(None)
+        self._warn_if_the_network_is_dead(X, Y, weights)
 
     def _publish_results(self, stopping):
         """The attributes scikit-learn's MLP users read, after each fit or partial_fit."""
@@ -494,11 +574,12 @@ class _BaseMLP(BaseEstimator):
                     f"({self.activation} output 0) on every training row checked"
                 )
                 break
-        if problem is None:
+        if problem is None and weights[:n].any():
             w = weights[:n] / weights[:n].sum()
             loss = LOSSES[self._loss](Z, Y[:n], w)
             constant = _constant_prediction_loss(self._loss, Y[:n], w)
-            if loss >= _DEAD_LOSS_RATIO * constant:
+            # Targets that a constant predicts already leave nothing to learn.
+            if constant > 1e-6 and loss >= _DEAD_LOSS_RATIO * constant:
                 problem = (
                     f"its training loss ({loss:.4g}) is no better than predicting the "
                     f"same output for every row ({constant:.4g})"
@@ -564,8 +645,9 @@ class _BaseMLP(BaseEstimator):
         X_train, X_val, Y_train, Y_val, w_train, w_val = parts
         if X_val.shape[0] < 2:
             raise ValueError(
-                f"validation_fraction={fraction} leaves {X_val.shape[0]} rows held out; "
-                "it needs at least 2."
+                f"The validation set is too small: validation_fraction={fraction} leaves "
+                f"{X_val.shape[0]} rows held out, and it needs at least 2. Raise "
+                "validation_fraction, or fit without early_stopping and validation_fraction."
             )
         if not w_train.any():
             raise ValueError(
@@ -579,11 +661,11 @@ class _BaseMLP(BaseEstimator):
         if not np.isfinite(Z).all():  # diverged: the loop's check names the cause
             self.validation_scores_.append(np.nan)
             self.validation_loss_curve_.append(np.nan)
-            return np.nan
+            return np.nan, np.nan
         self.validation_scores_.append(self._validation_score(Z, Y))
         loss = LOSSES[self._loss](Z, Y, weights / weights.sum())
         self.validation_loss_curve_.append(loss)
-        return loss
+        return loss, self.validation_scores_[-1]
 
     def _output(self, X):
         """Output-layer pre-activations, without dropout, in blocks of rows."""
@@ -597,6 +679,16 @@ class _BaseMLP(BaseEstimator):
     def _fitted_rows(self, X):
         X = check_fitted_rows(self, X, accept_sparse=True)
         return X.astype(self.coefs_[0].dtype, copy=False)
+
+
+def _stochastic_solver(estimator):
+    """``partial_fit`` exists for the minibatch solvers only, as in scikit-learn."""
+    if estimator.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for the stochastic solvers ('adam', 'sgd'); "
+            "lbfgs works on the whole data at once."
+        )
+    return True
 
 
 def _refuse_early_stopping_in_partial_fit(estimator):
@@ -650,11 +742,14 @@ _SHARED_PARAMETERS = """
     activation : {"relu", "logistic", "tanh", "arctan", "identity"}, default="relu"
         Activation of the hidden units.
 
-    solver : {"adam", "sgd"}, default="adam"
+    solver : {"adam", "sgd", "lbfgs"}, default="adam"
         ``"adam"``: Adam (Kingma & Ba 2015), scikit-learn's default, which works
         without tuning on most tables, unscaled regression targets included.
         ``"sgd"``: minibatch gradient descent with (Nesterov) momentum, the
         optimiser of the classic papers and of the course material.
+        ``"lbfgs"``: full-batch L-BFGS (scipy's L-BFGS-B), often best on small
+        data; no minibatches, no ``partial_fit``, no validation split, and
+        Ctrl-C leaves the model as it was before the call.
 
     learning_rate : float or None, default=None
         Step size (scikit-learn's ``learning_rate_init``). None: 1e-3 for Adam,
@@ -694,19 +789,27 @@ _SHARED_PARAMETERS = """
     batch_size : int or "auto", default="auto"
         Rows per minibatch; ``"auto"`` is ``min(200, n_samples)``, as in scikit-learn.
 
+    shuffle : bool, default=True
+        Visit the rows in a fresh random order each epoch; False keeps them in
+        order, so the minibatches are consecutive slices of X.
+
     max_iter : int, default=200
-        Training epochs at most.
+        Training epochs at most (L-BFGS: iterations).
+
+    max_fun : int, default=15000
+        L-BFGS only: loss evaluations at most.
 
     tol : float, default=1e-4
-        Training stops when the loss (the validation loss with a validation
-        split) has not fallen by ``tol`` for ``n_iter_no_change`` epochs.
+        Training stops when the training loss has not fallen by ``tol`` for
+        ``n_iter_no_change`` epochs, or with early stopping when the held-out
+        score has not risen by ``tol``, as in scikit-learn.
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (10% by default), stop on its
-        loss and keep the weights of its best epoch.
+        score (accuracy or R^2) and keep the weights of its best epoch.
 
     validation_fraction : float or None, default=None
-        Share of the data held out; with or without early stopping it gives
+        Share of the data held out; without early stopping it only records
         ``validation_loss_curve_`` and ``validation_scores_``.
 
     n_iter_no_change : int or np.inf, default=10
@@ -841,6 +944,7 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
         """
         return self._fit_classifier(X, y, sample_weight, classes=None, incremental=False)
 
+    @available_if(_stochastic_solver)
     @guarded_fit
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over (X, y), keeping weights and momentum.
@@ -878,20 +982,17 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
                 self._binarizer.fit(y)
             else:
                 check_classification_targets(y)
+                # One class is taken, as scikit-learn's MLP takes it: every
+                # prediction is that class (a fold may hold a single class).
                 self._binarizer.fit(classes if classes is not None else y)
-                if len(self._binarizer.classes_) < 2:
-                    raise ValueError(
-                        "BackpropMLPClassifier needs at least 2 classes; y holds only one "
-                        f"class, {self._binarizer.classes_[0]!r}."
-                    )
                 self._loss = "softmax" if len(self._binarizer.classes_) > 2 else "logistic"
             self.classes_ = self._binarizer.classes_
         elif not incremental and type_of_target(y) != "multilabel-indicator":
             if not np.array_equal(np.unique(y), self.classes_):
                 raise ValueError(
-                    f"warm_start=True continues a network fitted on the classes "
-                    f"{self.classes_.tolist()!r}; y holds {np.unique(y).tolist()!r}. Fit "
-                    "with warm_start=False for other classes."
+                    "warm_start can only be used where `y` has the same classes as in the "
+                    f"previous call to fit. Previously got {self.classes_}, `y` has "
+                    f"{np.unique(y)}. Fit with warm_start=False for other classes."
                 )
         elif type_of_target(y) != "multilabel-indicator":
             if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
@@ -925,11 +1026,14 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
         return accuracy_score(Y.astype(int), (Z > 0).astype(int))
 
     def _stratification(self, Y):
-        """The labels the validation split keeps in proportion: the classes, except
-        for multilabel targets (as scikit-learn's MLP)."""
+        """The labels the validation split keeps in proportion: the classes (as
+        labels, so that an error names them), except for multilabel targets (as
+        scikit-learn's MLP)."""
         if self._loss == "softmax":
-            return Y.argmax(axis=1)
-        return Y[:, 0] if Y.shape[1] == 1 else None
+            return self.classes_[Y.argmax(axis=1)]
+        if Y.shape[1] == 1 and len(self.classes_) == 2:
+            return self.classes_[Y[:, 0].astype(int)]
+        return None
 
     def predict_log_proba(self, X):
         """Log-probabilities of the classes (of each label, for multilabel targets).
@@ -943,6 +1047,8 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
         log_proba : ndarray of shape (n_samples, n_classes)
         """
         Z = self._output(self._fitted_rows(X))
+        if len(self.classes_) == 1:
+            return np.zeros((Z.shape[0], 1), dtype=Z.dtype)
         if self._loss == "softmax":
             return Z - logsumexp(Z, axis=1, keepdims=True)
         if len(self.classes_) == 2 and Z.shape[1] == 1:
@@ -974,6 +1080,8 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
         Z = self._output(self._fitted_rows(X))
+        if len(self.classes_) == 1:
+            return np.repeat(self.classes_, Z.shape[0])
         if self._loss == "softmax":
             return self.classes_[Z.argmax(axis=1)]
         if Z.shape[1] == 1:
@@ -1037,6 +1145,7 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
         """
         return self._fit_regressor(X, y, sample_weight, incremental=False)
 
+    @available_if(_stochastic_solver)
     @guarded_fit
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over (X, y), keeping weights and momentum.

@@ -30,7 +30,8 @@ def test_incremental_classifier_with_classes():
     labels = (values[:, 0] > 0).astype(int)
     X = da.from_array(values, chunks=(500, 5))
     y = da.from_array(labels, chunks=500)
-    incremental = dask_ml_wrappers.Incremental(BackpropMLPClassifier((8,), random_state=0))
+    model = BackpropMLPClassifier((8,), solver="sgd", batch_size=50, random_state=0)
+    incremental = dask_ml_wrappers.Incremental(model)
     incremental.fit(X, y, classes=[0, 1])
     assert incremental.estimator_.n_iter_ == 6
     assert incremental.estimator_.score(values, labels) > 0.9

@@ -299,6 +299,34 @@ def test_a_warm_start_on_other_classes_is_refused():
         MLPClassifier((8,), max_iter=2, warm_start=True).fit(X, y).fit(X, y % 3)
 
 
+def test_a_single_class_is_taken_and_always_predicted():
+    # scikit-learn's MLP fits a single class (a fold may hold one) and predicts it.
+    X, _ = digits()
+    y = np.full(len(X), 7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TrainingFailedWarning)  # nothing to learn: no alarm
+        ours = BackpropMLPClassifier((4,), max_iter=2).fit(X, y)
+    theirs = MLPClassifier((4,), max_iter=2).fit(X, y)
+    np.testing.assert_array_equal(ours.predict(X[:5]), theirs.predict(X[:5]))
+    np.testing.assert_array_equal(ours.predict_proba(X[:5]), np.ones((5, 1)))
+
+
+def test_shuffle_false_keeps_the_rows_in_order():
+    # In order, an epoch's minibatches are consecutive slices of X: the same
+    # steps as partial_fit on each slice in turn.
+    X, y = digits()
+    X, y = X[:600], y[:600]
+    params = {"hidden_layer_sizes": (8,), "solver": "sgd", "batch_size": 200,
+              "shuffle": False, "random_state": 0}  # fmt: skip
+    fitted = BackpropMLPClassifier(max_iter=1, **params).fit(X, y)
+    streamed = BackpropMLPClassifier(**params)
+    for start in range(0, 600, 200):
+        streamed.partial_fit(X[start : start + 200], y[start : start + 200], classes=np.arange(10))
+    np.testing.assert_allclose(fitted.coefs_[0], streamed.coefs_[0], rtol=1e-12, atol=1e-15)
+    shuffled = BackpropMLPClassifier(max_iter=1, **{**params, "shuffle": True}).fit(X, y)
+    assert not np.allclose(fitted.coefs_[0], shuffled.coefs_[0])
+
+
 # ------------------------------------------------------------ dead networks
 
 
