@@ -16,7 +16,7 @@ minibatch step, what to do at the end of an epoch, its parameters) and
   with a ValueError naming the settings and the way out (the estimator's guard
   then puts the model back as it was);
 - ``n_iter_`` counts the epochs; the epoch's criteria go to the estimator's
-  curves and, with ``verbose``, to one line: ``[Name] Epoch n: criterion = value,
+  curves and, with ``verbose``, to one line: ``[Name] Iteration n: criterion = value,
   ..., time = s``;
 - early stopping on a score that must improve by ``tol`` within
   ``n_iter_no_change`` epochs, the best parameters kept and restored;
@@ -192,6 +192,6 @@ def run_epochs(
 
 
 def report_epoch(name, epoch, criteria, seconds):
-    """The one verbose line: ``[Name] Epoch n: criterion = value, ..., time = s``."""
+    """The one verbose line: ``[Name] Iteration n: criterion = value, ..., time = s``."""
     values = ", ".join(f"{key} = {value:.6g}" for key, value in criteria.items())
-    print(f"[{name}] Epoch {epoch}: {values}, time = {seconds:.2f}s")
+    print(f"[{name}] Iteration {epoch}: {values}, time = {seconds:.2f}s")

@@ -216,7 +216,7 @@ def test_an_infinite_patience_never_stops_early():
 def test_verbose_prints_one_line_per_epoch(capsys):
     X, y = digits()
     BackpropMLPClassifier((8,), max_iter=3, verbose=1, random_state=0).fit(X, y)
-    lines = [line for line in capsys.readouterr().out.splitlines() if "Epoch" in line]
+    lines = [line for line in capsys.readouterr().out.splitlines() if "Iteration" in line]
     assert len(lines) == 3 and all("loss = " in line for line in lines)
 
 
