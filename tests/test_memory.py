@@ -207,3 +207,19 @@ def test_the_budget_is_set_per_thread_and_restored():
     for bad, error in ((0, ValueError), (-1, ValueError), ("1G", TypeError), (True, TypeError)):
         with pytest.raises(error, match="memory_limit"):
             skenergy.set_config(memory_limit=bad)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_every_mlp_solver_peaks_below_its_estimate(solver):
+    # L-BFGS holds the whole data's activations and its correction pairs.
+    from skenergy import BackpropMLPClassifier
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((2000, 30)), rng.integers(0, 3, 2000)
+    model = BackpropMLPClassifier((64,), solver=solver, max_iter=10, random_state=0)
+    quietly_fit(model, X, y)
+    with sklearn.config_context(working_memory=1):
+        result, peak = traced_peak(lambda: quietly_fit(model, X, y))
+    assert not isinstance(result, Exception), result
+    estimate = model._fit_bytes(2000, [30, 64, 3], 8)
+    assert peak <= estimate <= 5 * peak
