@@ -133,10 +133,11 @@ def chunk_rows(row_bytes, n_rows, what, way_out, largest=None):
     """Rows per chunk, so that one chunk's temporaries of ``row_bytes`` per row fit
     in ``min(working_memory, memory budget)`` (and in ``largest`` bytes, a size
     past which bigger chunks stop paying); at least one row, whose size must
-    itself fit in the budget."""
+    itself fit in the budget, and at most ``n_rows`` (None: no limit)."""
     check_memory(row_bytes, what, way_out)
     available = working_memory_bytes() if largest is None else min(largest, working_memory_bytes())
-    return int(max(1, min(n_rows, available // max(row_bytes, 1))))
+    rows = max(1, available // max(row_bytes, 1))
+    return int(rows if n_rows is None else min(n_rows, rows))
 
 
 def working_memory_bytes():

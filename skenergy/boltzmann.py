@@ -237,7 +237,7 @@ class _BoltzmannBase(BaseEstimator):
         """Rows whose ``n_states`` enumerated states (``n_columns`` numbers each, and
         their weights) fit in one block."""
         return chunk_rows(
-            8 * n_states * (n_columns + 2), 1 << 62,
+            8 * n_states * (n_columns + 2), None,
             f"Enumerating the 2**{self.n_components} hidden states of one row",
             "Use fewer hidden units, or connections='semi-restricted'.",
             largest=_ENUMERATION_BYTES,

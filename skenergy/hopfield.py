@@ -1052,7 +1052,7 @@ def _query_rows(patterns):
     """Queries retrieved together: their similarities to every pattern (and the
     softmax's temporaries) in one block of working memory."""
     return chunk_rows(
-        3 * patterns.itemsize * patterns.shape[0], 1 << 62,
+        3 * patterns.itemsize * patterns.shape[0], None,
         f"Retrieving one query from {patterns.shape[0]} patterns",
         "Store fewer patterns.", largest=_BLOCK_BYTES,
     )  # fmt: skip
