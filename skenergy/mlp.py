@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize
 from scipy.special import logsumexp
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
@@ -31,6 +31,7 @@ from ._activations import ACTIVATIONS, logistic, softplus
 from ._loop import EarlyStopping, Training, batch_rows, report_epoch, run_epochs
 from ._optim import adam_step, momentum_step
 from ._sampling import make_generator
+from ._stack import rbm_as_decoder, rbm_as_layer, stack_rbms
 from ._validation import (
     check_fit_memory,
     check_fitted_rows,
@@ -337,30 +338,19 @@ class _BaseMLP(BaseEstimator):
                     f"pretrain holds {len(rbms)} fitted RBMs for {n_stacked} hidden layers."
                 )
         else:
-            template = RestrictedBM() if self.pretrain == "rbm" else self.pretrain
-            rbms = [None] * n_stacked
-        features = X
-        for layer in range(n_stacked):
-            size = self.coefs_[layer].shape[1]
-            if rbms[layer] is None:
-                rbms[layer] = self._fit_rbm(template, features, size, first=layer == 0)
-            W, c = _rbm_as_layer(rbms[layer], features.shape[1], size)
+            rbms = []
+        template = self.pretrain if hasattr(self.pretrain, "fit") else RestrictedBM()
+        sizes = [W.shape[1] for W in self.coefs_[:n_stacked]]
+        rbms = stack_rbms(template, X, sizes, self.random_state, fitted=rbms)
+        for layer, rbm in enumerate(rbms):
+            W, c = rbm_as_layer(rbm, *self.coefs_[layer].shape)
             self.coefs_[layer] = W.astype(X.dtype)
             self.intercepts_[layer] = c.astype(X.dtype)
-            features = rbms[layer].transform(features).astype(X.dtype)
         if unroll:
             for offset, rbm in enumerate(reversed(rbms)):
-                W, b = _rbm_as_decoder(rbm, linear=offset == n_stacked - 1)
+                W, b = rbm_as_decoder(rbm, linear=offset == n_stacked - 1)
                 self.coefs_[n_stacked + offset] = W.astype(X.dtype)
                 self.intercepts_[n_stacked + offset] = b.astype(X.dtype)
-
-    def _fit_rbm(self, template, features, size, first):
-        rbm = clone(template).set_params(n_components=size)
-        if first and (features.min() < 0 or features.max() > 1):
-            rbm.set_params(visible="gaussian")
-        if rbm.random_state is None and self.random_state is not None:
-            rbm.set_params(random_state=self.random_state)
-        return rbm.fit(features)
 
     def _autoencoder(self, n_features):
         return False
@@ -697,42 +687,6 @@ def _refuse_early_stopping_in_partial_fit(estimator):
             "partial_fit does not support early_stopping=True (each call is one epoch "
             "over its chunk, with no held-out rows): set early_stopping=False, or use fit."
         )
-
-
-def _rbm_as_decoder(rbm, linear):
-    """The transposed RBM as a layer from its hidden to its visible units.
-
-    Bernoulli visible units give ``logit = b + h W``. A hidden decoder layer
-    applies the logistic to it; the linear output layer of the regressor
-    starts from its first-order expansion ``logistic(a) ~ 1/2 + a/4``. Gaussian
-    visible units give standardised values, mapped back to the data's units.
-    """
-    estimator = getattr(rbm, "estimator", rbm)
-    W = np.asarray(estimator.components_, dtype=float)
-    b = np.asarray(estimator.intercept_visible_, dtype=float)
-    if getattr(estimator, "visible", "bernoulli") == "gaussian":
-        scale, mean = estimator.scale_.astype(float), estimator.mean_.astype(float)
-        return W * scale, mean + b * scale
-    if linear:
-        return W / 4, 0.5 + b / 4
-    return W, b
-
-
-def _rbm_as_layer(rbm, n_inputs, n_outputs):
-    """An RBM's hidden layer as ``(W, b)`` acting on raw inputs (Gaussian RBMs standardise)."""
-    estimator = getattr(rbm, "estimator", rbm)  # a FrozenEstimator wraps the fitted RBM
-    W = np.asarray(estimator.components_, dtype=float).T
-    c = np.asarray(estimator.intercept_hidden_, dtype=float)
-    if W.shape != (n_inputs, n_outputs):
-        raise ValueError(
-            f"A pretrained RBM has {W.shape[0]} visible and {W.shape[1]} hidden units; "
-            f"its layer needs {n_inputs} and {n_outputs}."
-        )
-    if getattr(estimator, "visible", "bernoulli") == "gaussian":
-        scale, mean = estimator.scale_.astype(float), estimator.mean_.astype(float)
-        c = c - (mean / scale) @ W
-        W = W / scale[:, None]
-    return W, c
 
 
 _SHARED_PARAMETERS = """

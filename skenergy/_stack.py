@@ -1,0 +1,85 @@
+"""Stacks of restricted Boltzmann machines trained greedily, layer by layer.
+
+Hinton, Osindero & Teh (2006): each RBM is trained on the hidden probabilities
+of the one below it. The stack initialises a backpropagation network (the MLP's
+``pretrain``, Hinton & Salakhutdinov 2006), whose layers come from the RBMs'
+weights read upwards (:func:`rbm_as_layer`) and, in an unrolled autoencoder,
+downwards (:func:`rbm_as_decoder`).
+"""
+
+import numpy as np
+from sklearn.base import clone
+
+
+def stack_rbms(template, X, sizes, random_state=None, fitted=()):
+    """Fit one RBM per size in ``sizes``, each on the features of the one below.
+
+    Parameters
+    ----------
+    template : RestrictedBM
+        Cloned for every layer with ``n_components`` set to the layer's size;
+        the first gets Gaussian visible units when X leaves [0, 1], and every
+        one the stack's ``random_state`` where the template leaves it None.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    sizes : sequence of int
+    random_state : int, RandomState instance or None
+    fitted : sequence of fitted RBMs
+        Used as given for the first layers (their sizes are checked by the
+        caller when it reads their weights).
+
+    Returns
+    -------
+    rbms : list
+        The fitted RBMs (or what ``fitted`` held), bottom first.
+    """
+    rbms, features = [], X
+    for layer, size in enumerate(sizes):
+        if layer < len(fitted):
+            rbm = fitted[layer]
+        else:
+            rbm = clone(template).set_params(n_components=size)
+            if layer == 0 and (features.min() < 0 or features.max() > 1):
+                rbm.set_params(visible="gaussian")
+            if rbm.random_state is None and random_state is not None:
+                rbm.set_params(random_state=random_state)
+            rbm.fit(features)
+        rbms.append(rbm)
+        if layer < len(sizes) - 1:
+            features = rbm.transform(features).astype(X.dtype)
+    return rbms
+
+
+def rbm_as_decoder(rbm, linear):
+    """The transposed RBM as a layer from its hidden to its visible units.
+
+    Bernoulli visible units give ``logit = b + h W``. A hidden decoder layer
+    applies the logistic to it; the linear output layer of the regressor
+    starts from its first-order expansion ``logistic(a) ~ 1/2 + a/4``. Gaussian
+    visible units give standardised values, mapped back to the data's units.
+    """
+    estimator = getattr(rbm, "estimator", rbm)
+    W = np.asarray(estimator.components_, dtype=float)
+    b = np.asarray(estimator.intercept_visible_, dtype=float)
+    if getattr(estimator, "visible", "bernoulli") == "gaussian":
+        scale, mean = estimator.scale_.astype(float), estimator.mean_.astype(float)
+        return W * scale, mean + b * scale
+    if linear:
+        return W / 4, 0.5 + b / 4
+    return W, b
+
+
+def rbm_as_layer(rbm, n_inputs, n_outputs):
+    """An RBM's hidden layer as ``(W, b)`` acting on raw inputs (Gaussian RBMs standardise)."""
+    estimator = getattr(rbm, "estimator", rbm)  # a FrozenEstimator wraps the fitted RBM
+    W = np.asarray(estimator.components_, dtype=float).T
+    c = np.asarray(estimator.intercept_hidden_, dtype=float)
+    if W.shape != (n_inputs, n_outputs):
+        raise ValueError(
+            f"A pretrained RBM has {W.shape[0]} visible and {W.shape[1]} hidden units; "
+            f"its layer needs {n_inputs} and {n_outputs}."
+        )
+    if getattr(estimator, "visible", "bernoulli") == "gaussian":
+        scale, mean = estimator.scale_.astype(float), estimator.mean_.astype(float)
+        c = c - (mean / scale) @ W
+        W = W / scale[:, None]
+    return W, c
