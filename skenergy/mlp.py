@@ -445,7 +445,7 @@ class _BaseMLP(BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        self._publish_results(stopping)
+        self._publish_results()
         if not incremental:
             self._warn_if_the_network_is_dead(X, Y, sample_weight)
 
@@ -454,6 +454,11 @@ class _BaseMLP(BaseEstimator):
         scikit-learn's ``solver="lbfgs"``: at most ``max_iter`` iterations and
         ``max_fun`` loss evaluations, stopping when the projected gradient falls
         below ``tol``. Ctrl-C reaches the caller and leaves the model as it was."""
+        if self.dropout:
+            raise ValueError(
+                f"dropout={self.dropout} needs a minibatch solver: L-BFGS minimises a "
+                "deterministic loss. Use solver='adam' or 'sgd', or dropout=0."
+            )
         params = [*self.coefs_, *self.intercepts_]
         shapes, sizes = [p.shape for p in params], [p.size for p in params]
         network = _Network(self.coefs_, self.intercepts_, self.activation, 0.0, X.shape[0], X.dtype)
@@ -511,10 +516,10 @@ class _BaseMLP(BaseEstimator):
                 stacklevel=4,
             )
         self.validation_scores_ = []
-        self._publish_results(None)
+        self._publish_results()
         self._warn_if_the_network_is_dead(X, Y, weights)
 
-    def _publish_results(self, stopping):
+    def _publish_results(self):
         """The attributes scikit-learn's MLP users read, after each fit or partial_fit."""
         self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
         self.best_loss_ = None if self.early_stopping else min(self.loss_curve_, default=None)
@@ -739,6 +744,8 @@ _SHARED_PARAMETERS = """
     dropout : float in [0, 1), default=0.0
         Probability of dropping each hidden unit during training; survivors are
         scaled by ``1 / (1 - dropout)`` so that prediction uses every unit as is.
+        Minibatch solvers only (refused with ``solver="lbfgs"``, whose loss must
+        be deterministic).
 
     batch_size : int or "auto", default="auto"
         Rows per minibatch; ``"auto"`` is ``min(200, n_samples)``, as in scikit-learn.

@@ -341,6 +341,8 @@ def test_lbfgs_reaches_scikit_learns_accuracy_and_stops_at_max_fun():
     assert not hasattr(ours, "partial_fit") and not hasattr(theirs, "partial_fit")
     with pytest.warns(ConvergenceWarning, match="lbfgs"):
         BackpropMLPClassifier((32,), solver="lbfgs", max_fun=5, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="dropout=0.5 needs a minibatch solver"):
+        BackpropMLPClassifier((8,), solver="lbfgs", dropout=0.5).fit(X, y)
 
 
 def test_lbfgs_minimises_scikit_learns_penalised_loss():
