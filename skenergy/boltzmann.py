@@ -309,6 +309,7 @@ class _BoltzmannBase(BaseEstimator):
 
     def _train(self, V, n_epochs, rng, schedule, incremental=False):
         self._log_partition_cache = {}
+        batch = batch_rows(self.batch_size, V.shape[0])
         states = None
         if self._exact_learning():
             states = self._allowed(binary_states(self._n_units, 0, 1 << self._n_units))
@@ -337,25 +338,13 @@ class _BoltzmannBase(BaseEstimator):
             momentum=self.momentum,
             warm_up_momentum=True,
             multiply_adds=self._n_units**2
-            * (
-                len(states)
-                if states is not None
-                else max(batch_rows(self.batch_size, len(V)), self.n_chains or 0)
-            ),
+            * (len(states) if states is not None else max(batch, self.n_chains or 0)),
             divergence_hint=(
                 f"lower it, or alpha={self.alpha}; a temperature far from 1 "
                 f"(temperature={self.temperature}) scales every step too."
             ),
         )
-        run_epochs(
-            self,
-            training,
-            V.shape[0],
-            n_epochs,
-            batch_rows(self.batch_size, V.shape[0]),
-            rng,
-            incremental=incremental,
-        )
+        run_epochs(self, training, V.shape[0], n_epochs, batch, rng, incremental=incremental)
 
     def _update(self, V, lr, momentum, rng, states):
         """One gradient step on the minibatch V; returns the largest clamped-free gap."""

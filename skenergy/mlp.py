@@ -29,7 +29,7 @@ from sklearn.utils.validation import validate_data
 
 from ._activations import ACTIVATIONS, logistic, softplus
 from ._loop import EarlyStopping, Training, batch_rows, report_epoch, run_epochs
-from ._optim import adam_step, momentum_step
+from ._optim import adam_step, add_penalties, momentum_step
 from ._sampling import make_generator
 from ._stack import rbm_as_decoder, rbm_as_layer, stack_rbms
 from ._validation import (
@@ -383,8 +383,6 @@ class _BaseMLP(BaseEstimator):
         for name in ("validation_scores_", "validation_loss_curve_"):
             if getattr(self, name, None) is None:
                 setattr(self, name, [])
-        if self.solver == "adam" and not hasattr(self, "_moments"):
-            self._moments = [(np.zeros_like(v), np.zeros_like(v)) for v in self._velocities]
         batch = self._batch_rows(X.shape[0])
         network = _Network(
             self.coefs_, self.intercepts_, self.activation, self.dropout, batch, X.dtype
@@ -400,12 +398,8 @@ class _BaseMLP(BaseEstimator):
         def end_epoch(interrupted):
             # Each minibatch's loss carries the penalties divided by its weight, as
             # in scikit-learn: their weighted mean over the epoch's minibatches.
-            penalty = sum(
-                0.5 * self.alpha * float(np.vdot(W, W)) + self.l1 * float(np.abs(W).sum())
-                for W in self.coefs_
-            )
             weight = epoch_loss["weight"]
-            loss = (epoch_loss["total"] + penalty * epoch_loss["batches"]) / weight
+            loss = (epoch_loss["total"] + self._penalty() * epoch_loss["batches"]) / weight
             epoch_loss.update(total=0.0, weight=0.0, batches=0)
             self.loss_curve_.append(loss)
             if validation is None:
@@ -475,14 +469,12 @@ class _BaseMLP(BaseEstimator):
             with np.errstate(over="ignore", invalid="ignore"):
                 Z = network.forward(X)
                 loss = LOSSES[self._loss](Z, Y, weights / share)
-                grad_W, grad_b = network.backward(X, Z)
-                penalty = 0.0
-                for W, grad in zip(self.coefs_, grad_W, strict=True):
-                    penalty += 0.5 * self.alpha / share * float(np.vdot(W, W))
-                    penalty += self.l1 / share * float(np.abs(W).sum())
-                    grad += (self.alpha / share) * W + (self.l1 / share) * np.sign(W)
-            latest["loss"] = loss + penalty
-            gradient = np.concatenate([g.ravel() for g in (*grad_W, *grad_b)])
+                Z *= -1.0  # the ascent direction, penalised as in _step
+                directions, grad_b = network.backward(X, Z)
+                for W, direction in zip(self.coefs_, directions, strict=True):
+                    add_penalties(direction, W, self.alpha / share, self.l1 / share)
+            latest["loss"] = loss + self._penalty() / share
+            gradient = np.concatenate([-g.ravel() for g in (*directions, *grad_b)])
             return latest["loss"], gradient.astype(np.float64)
 
         def record(theta):
@@ -503,7 +495,7 @@ class _BaseMLP(BaseEstimator):
         self.t_ += int(result.nit)
         check_not_diverged(
             name, params, [result.fun],
-            cause=f"The inputs{self._scale_targets_hint or ''} may hold values too large: "
+            cause=f"The inputs{self._scale_targets_hint} may hold values too large: "
             "scale them.",
         )  # fmt: skip
         if not self.loss_curve_:
@@ -518,6 +510,14 @@ class _BaseMLP(BaseEstimator):
         self.validation_scores_ = []
         self._publish_results()
         self._warn_if_the_network_is_dead(X, Y, weights)
+
+    def _penalty(self):
+        """``alpha / 2 |W|^2 + l1 |W|_1`` over the weight matrices, before scikit-learn's
+        division by a minibatch's (or the data's) total weight."""
+        return sum(
+            0.5 * self.alpha * float(np.vdot(W, W)) + self.l1 * float(np.abs(W).sum())
+            for W in self.coefs_
+        )
 
     def _publish_results(self):
         """The attributes scikit-learn's MLP users read, after each fit or partial_fit."""
@@ -539,11 +539,18 @@ class _BaseMLP(BaseEstimator):
         whichever is larger, on the first training rows. (The outputs have the
         targets' scale, so the weights have no fixed bound.)"""
         n = min(X.shape[0], _DEAD_CHECK_ROWS)
+        start, constant = self._checked_rows_losses(self._output(X[:n]), Y, weights)
+        return _DIVERGED_LOSS_RATIO * max(start if np.isfinite(start) else 0.0, constant, 1.0)
+
+    def _checked_rows_losses(self, Z, Y, weights):
+        """The mean loss of the outputs Z of the first training rows, and the best
+        constant prediction's on them, weighted as in training (uniformly if those
+        rows weigh nothing). Z is overwritten."""
+        n = Z.shape[0]
         w = weights[:n] / weights[:n].sum() if weights[:n].any() else np.full(n, 1.0 / n)
         with np.errstate(all="ignore"):
-            start = LOSSES[self._loss](self._output(X[:n]), Y[:n], w)
-        constant = _constant_prediction_loss(self._loss, Y[:n], w)
-        return _DIVERGED_LOSS_RATIO * max(start if np.isfinite(start) else 0.0, constant, 1.0)
+            loss = LOSSES[self._loss](Z, Y[:n], w)
+        return loss, _constant_prediction_loss(self._loss, Y[:n], w)
 
     def _set_parameters(self, parameters):
         n_layers = len(self.coefs_)
@@ -570,9 +577,7 @@ class _BaseMLP(BaseEstimator):
                 )
                 break
         if problem is None and weights[:n].any():
-            w = weights[:n] / weights[:n].sum()
-            loss = LOSSES[self._loss](Z, Y[:n], w)
-            constant = _constant_prediction_loss(self._loss, Y[:n], w)
+            loss, constant = self._checked_rows_losses(Z, Y, weights)
             # Targets that a constant predicts already leave nothing to learn.
             if constant > 1e-6 and loss >= _DEAD_LOSS_RATIO * constant:
                 problem = (

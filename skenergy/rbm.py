@@ -411,8 +411,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         elements = 8 * n_features * self.n_components + 4 * units * (n_chains + batch)
         peak = itemsize * (elements + 2 * n_rows * units)
         if self.visible == "gaussian":  # the curves' quadrature, training and held-out rows
-            monitor_rows = min(_MONITOR_ROWS, max(_MIN_MONITOR_ROWS, n_rows // 10))
-            peak += 8 * 4 * len(_HERMITE_NODES) * 2 * monitor_rows * self.n_components
+            peak += 8 * 4 * len(_HERMITE_NODES) * 2 * _monitor_rows(n_rows) * self.n_components
         return peak
 
     def _bytes_per_row(self):
@@ -897,6 +896,11 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return tags
 
 
+def _monitor_rows(n_rows):
+    """Training rows the learning curves are computed on (see ``_MONITOR_ROWS``)."""
+    return min(_MONITOR_ROWS, max(_MIN_MONITOR_ROWS, n_rows // 10))
+
+
 class _Monitor:
     """The learning curves: fixed monitoring rows and coordinates, chosen once per call."""
 
@@ -905,7 +909,7 @@ class _Monitor:
         # stream, which follows them, does not depend on how many rows are used.
         drawn = rng.permutation(Z.shape[0])[:_MONITOR_ROWS]
         coords = rng.integers(Z.shape[1], size=drawn.shape[0])
-        n_rows = min(_MONITOR_ROWS, max(_MIN_MONITOR_ROWS, Z.shape[0] // 10))
+        n_rows = _monitor_rows(Z.shape[0])
         self.train = Z[np.sort(drawn[:n_rows])]
         self.coords = coords[:n_rows]
         self.held_out = None
