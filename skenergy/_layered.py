@@ -88,6 +88,36 @@ class Layers:
         m = self.mean(layer, states, out=out)
         return m if mean else self.units[layer].sample(m, rng, out=m)
 
+    def log_conditional(self, layer, states):
+        """``log p(s_l | neighbours)`` per row, for the states ``states[layer]``.
+
+        Every unit type's conditional is of the exponential family
+        ``s . eta - A(eta) + B(s)``, with ``A(eta)`` the layer's log partition at
+        zero bias and ``B(s) = -E_own(s; 0)``.
+        """
+        eta = self.input(layer, states)
+        units, s = self.units[layer], as_dense(states[layer])
+        zero = np.zeros(eta.shape[-1], dtype=eta.dtype)
+        return (s * eta).sum(axis=-1) - units.log_partition(eta, zero) - units.energy(s, zero)
+
+    def log_conditional_table(self, layer, given, states):
+        """``log p(s_l = states[j] | s_other = given[i])`` as a ``(len(given), len(states))``
+        table, for two layers: the exponential-family form of :meth:`log_conditional`
+        with one matrix product for the cross term."""
+        self._check_bipartite()
+        neighbours = [None, None]
+        neighbours[1 - layer] = given
+        eta = self.input(layer, neighbours)
+        units, zero = self.units[layer], np.zeros(eta.shape[-1], dtype=eta.dtype)
+        table = safe_sparse_dot(eta, as_dense(states).T, dense_output=True)
+        table -= units.log_partition(eta, zero)[:, None]
+        table -= units.energy(states, zero)[None, :]
+        return table
+
+    def conditional_entropy(self, layer, states):
+        """Entropy of ``p(s_l | neighbours)`` per row."""
+        return self.units[layer].entropy(self.input(layer, states))
+
     # ----------------------------------------------------------------- sampling
 
     def sweep(self, states, rng, clamp=None, mean_last=False):

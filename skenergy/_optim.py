@@ -142,28 +142,36 @@ class interruptible:
     last completed update, usable, and a warning says training was interrupted
     (scikit-learn's MLP does the same). In other threads (joblib workers) signals
     cannot be caught and Ctrl-C behaves as usual.
+
+    Nested (a deep model training its layers one by one), a request reaches every
+    enclosing context, so the whole fit stops, and only the outermost warns, with
+    its ``consequence`` (set before it exits) saying what the model kept.
     """
 
     def __init__(self, estimator_name):
         self.estimator_name = estimator_name
         self.requested = False
-        self._previous = None
+        self.consequence = "the model keeps its last completed minibatch update."
+        self._previous = self._outer = None
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._request)
+            outer = getattr(self._previous, "__self__", None)
+            self._outer = outer if isinstance(outer, interruptible) else None
         return self
 
     def _request(self, signum, frame):
         self.requested = True
+        if self._outer is not None:
+            self._outer._request(signum, frame)
 
     def __exit__(self, exc_type, exc, tb):
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
-        if self.requested and exc_type is None:
+        if self.requested and exc_type is None and self._outer is None:
             warnings.warn(
-                f"{self.estimator_name}: training interrupted by the user; the model "
-                "keeps its last completed minibatch update.",
+                f"{self.estimator_name}: training interrupted by the user; {self.consequence}",
                 UserWarning,
                 stacklevel=3,
             )

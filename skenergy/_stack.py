@@ -11,21 +11,24 @@ import numpy as np
 from sklearn.base import clone
 
 
-def stack_rbms(template, X, sizes, random_state=None, fitted=()):
+def stack_rbms(template, X, sizes, random_state=None, fitted=(), stop=None, report=None):
     """Fit one RBM per size in ``sizes``, each on the features of the one below.
 
     Parameters
     ----------
     template : RestrictedBM
-        Cloned for every layer with ``n_components`` set to the layer's size;
-        the first gets Gaussian visible units when X leaves [0, 1], and every
-        one the stack's ``random_state`` where the template leaves it None.
+        Cloned for every layer by :func:`layer_rbm`.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
     sizes : sequence of int
     random_state : int, RandomState instance or None
     fitted : sequence of fitted RBMs
         Used as given for the first layers (their sizes are checked by the
         caller when it reads their weights).
+    stop : callable, optional
+        Asked after each layer; when it answers True no further layer is fitted
+        (Ctrl-C during a layer's training).
+    report : callable, optional
+        Called as ``report(layer, n_inputs, size)`` before a layer is fitted.
 
     Returns
     -------
@@ -37,16 +40,34 @@ def stack_rbms(template, X, sizes, random_state=None, fitted=()):
         if layer < len(fitted):
             rbm = fitted[layer]
         else:
-            rbm = clone(template).set_params(n_components=size)
-            if layer == 0 and (features.min() < 0 or features.max() > 1):
-                rbm.set_params(visible="gaussian")
-            if rbm.random_state is None and random_state is not None:
-                rbm.set_params(random_state=random_state)
-            rbm.fit(features)
+            if report is not None:
+                report(layer, features.shape[1], size)
+            gaussian = layer == 0 and leaves_unit_interval(features)
+            rbm = layer_rbm(template, size, random_state, gaussian).fit(features)
         rbms.append(rbm)
+        if stop is not None and stop():
+            break
         if layer < len(sizes) - 1:
             features = rbm.transform(features).astype(X.dtype)
     return rbms
+
+
+def layer_rbm(template, size, random_state, gaussian=False):
+    """An unfitted RBM for one layer of a stack: the template cloned with
+    ``n_components=size``, Gaussian visible units with ``gaussian`` (a first layer
+    whose data leave [0, 1]), and the stack's ``random_state`` where the template
+    leaves it None."""
+    rbm = clone(template).set_params(n_components=size)
+    if gaussian:
+        rbm.set_params(visible="gaussian")
+    if rbm.random_state is None and random_state is not None:
+        rbm.set_params(random_state=random_state)
+    return rbm
+
+
+def leaves_unit_interval(X):
+    """Whether data need Gaussian visible units: some value outside [0, 1]."""
+    return bool(X.min() < 0 or X.max() > 1)
 
 
 def rbm_as_decoder(rbm, linear):

@@ -10,6 +10,7 @@ weights). Each unit type knows, for that input:
   summed over the layer's units (the last axis): what a layer contributes when it
   is summed out analytically (free energies, AIS, exact log Z);
 - ``energy(s, bias)``: the layer's own energy term ``E_own(s; bias)``;
+- ``entropy(eta)``: the entropy of the conditional of input ``eta``, per row;
 - ``log_normaliser(log_weight, centre)``: normalises a one-dimensional conditional
   of one unit, given its unnormalised log weight as a function of the unit's
   value (pseudo-likelihood);
@@ -63,6 +64,10 @@ class Bernoulli:
     def energy(self, states, bias):
         return -safe_sparse_dot(states, bias)
 
+    def entropy(self, eta):
+        """``sum softplus(eta) - p eta`` with ``p = logistic(eta)``: the conditional's entropy."""
+        return (softplus(eta) - logistic(eta) * eta).sum(axis=-1)
+
     def unit_energy(self, value, bias):
         return -value * bias
 
@@ -105,6 +110,10 @@ class Gaussian:
 
     def energy(self, states, bias):
         return 0.5 * ((as_dense(states) - bias) ** 2).sum(axis=1)
+
+    def entropy(self, eta):
+        """``n (1 + log 2 pi) / 2``: a unit-variance Gaussian's, whatever its mean."""
+        return np.full(eta.shape[:-1], 0.5 * eta.shape[-1] * (1 + _LOG_2PI))
 
     def unit_energy(self, value, bias):
         return 0.5 * (value - bias) ** 2
@@ -149,6 +158,10 @@ class Softmax:
 
     def log_partition(self, eta, bias=None):
         return logsumexp(eta, axis=-1)
+
+    def entropy(self, eta):
+        """``logsumexp(eta) - p . eta`` with ``p = softmax(eta)``."""
+        return self.log_partition(eta) - (self.mean(eta) * eta).sum(axis=-1)
 
     def energy(self, states, bias):
         return -safe_sparse_dot(states, bias)

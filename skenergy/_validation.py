@@ -226,6 +226,19 @@ def check_mask(mask, shape):
     return mask.astype(bool)
 
 
+def check_layer_sizes(hidden_layer_sizes, minimum_layers=0):
+    """``hidden_layer_sizes`` (an int or a sequence of them) as a list of positive ints."""
+    sizes = hidden_layer_sizes
+    sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+    if any(not isinstance(size, Integral) or isinstance(size, bool) or size < 1 for size in sizes):
+        raise ValueError(f"hidden_layer_sizes must hold positive integers, got {sizes}.")
+    if len(sizes) < minimum_layers:
+        raise ValueError(
+            f"hidden_layer_sizes must hold at least {minimum_layers} layer(s), got {sizes}."
+        )
+    return [int(size) for size in sizes]
+
+
 def check_count(value, name, minimum):
     """A method's count argument (samples, steps): an integer of at least ``minimum``."""
     if not isinstance(value, Integral) or isinstance(value, bool | np.bool_):

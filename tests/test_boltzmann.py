@@ -177,8 +177,9 @@ def test_chains_started_in_the_model_distribution_stay_in_it(connections):
 def pooled_chisquare(counts, expected, minimum=5.0):
     """The chi-square p-value with the cells expecting fewer than ``minimum`` pooled."""
     small = expected < minimum
-    counts = np.append(counts[~small], counts[small].sum())
-    expected = np.append(expected[~small], expected[small].sum())
+    if small.any():
+        counts = np.append(counts[~small], counts[small].sum())
+        expected = np.append(expected[~small], expected[small].sum())
     return stats.chisquare(counts, expected).pvalue
 
 

@@ -25,6 +25,7 @@ from skenergy import (
     BackpropMLPRegressor,
     BoltzmannClassifier,
     BoltzmannMachine,
+    DeepBeliefNetwork,
     HopfieldMemory,
     ModernHopfieldMemory,
     RestrictedBM,
@@ -150,6 +151,11 @@ def estimators():
         # Thresholded blobs are too little for the accuracy floor: see its poor_score tag.
         BoltzmannClassifier(n_components=2, max_iter=5, binarize=1.5, random_state=0),
         BoltzmannClassifier(n_components=2, max_iter=5, random_state=0),
+        # Data outside [0, 1] give the first layer Gaussian visible units, which
+        # want a smaller learning rate: no check is expected to fail.
+        DeepBeliefNetwork(
+            (8, 4), rbm=RestrictedBM(max_iter=5, learning_rate=0.002), random_state=0
+        ),
         # The defaults, as users meet them (Adam), and momentum SGD.
         BackpropMLPClassifier(random_state=0),
         BackpropMLPRegressor(random_state=0),

@@ -108,6 +108,7 @@ RANDOM_METHODS = {
     ("RestrictedBM", "pseudo_log_likelihood"): "answer",
     ("BoltzmannMachine", "sample"): "draw",
     ("BoltzmannMachine", "complete"): "answer",
+    ("DeepBeliefNetwork", "sample"): "draw",
     ("HopfieldMemory", "recall"): "answer",
 }
 

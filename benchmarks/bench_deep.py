@@ -1,0 +1,143 @@
+"""Deep belief networks against the single RBM on binarised MNIST, in one process.
+
+For each binarisation (threshold at 0.5, and sampled once with a fixed seed, the
+protocol of the papers' tables), the script trains a RestrictedBM of the first
+layer's size and a DeepBeliefNetwork whose first layer is that same RBM (the
+network is the RBM with layers added by ``warm_start``, so the comparison is
+the greedy guarantee measured), and prints for the test set:
+
+- the RBM's log-likelihood, with log Z bracketed by forward and reverse AIS;
+- the DBN's variational lower bound (Salakhutdinov & Murray 2008), its Monte
+  Carlo standard error, and the bound with the top RBM's log Z from forward and
+  from reverse AIS (the bracket on log Z, carried into the bound);
+- training and scoring times;
+
+and saves samples of both models as an image. Published anchors (sampled
+binarisation): RBM 500 units -86.34 (CD-25) and DBN 500-500-2000 -86.22
+(Salakhutdinov & Murray 2008).
+
+    python benchmarks/bench_deep.py --data ../shared/data/mnist
+    python benchmarks/bench_deep.py --sizes 500 2000 --epochs 20 --binarisation sampled
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from _machine import describe
+
+from skenergy import DeepBeliefNetwork, RestrictedBM
+from skenergy.datasets import load_mnist
+from skenergy.exceptions import AISWarning
+from skenergy.plotting import tile_images
+
+
+def binarised(directory, how):
+    X, _ = load_mnist(directory)
+    X_test, _ = load_mnist(directory, subset="test")
+    if how == "threshold":
+        return (X > 0.5).astype(np.float32), (X_test > 0.5).astype(np.float32)
+    rng = np.random.default_rng(0)  # sampled once, fixed seed
+    return (
+        (rng.random(X.shape) < X).astype(np.float32),
+        (rng.random(X_test.shape) < X_test).astype(np.float32),
+    )
+
+
+def log_z_bracket(rbm, n_steps):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AISWarning)  # the bracket says it instead
+        return rbm.log_partition_bounds(n_steps=n_steps)
+
+
+def report_rbm(rbm, X_test, args, seconds):
+    start = time.perf_counter()
+    forward, reverse = log_z_bracket(rbm, args.reverse_steps)
+    free = float(-rbm.free_energy(X_test).mean())
+    print(f"  RBM {rbm.n_components:<5}         log p(v) {free - forward.log_z:8.2f} "
+          f"(forward AIS, std {forward.std:.2f}) .. {free - reverse.log_z:8.2f} (reverse AIS); "
+          f"fit {seconds:.0f} s, AIS {time.perf_counter() - start:.0f} s")  # fmt: skip
+
+
+def report_dbn(dbn, X_test, args, seconds):
+    top = dbn.rbms_[-1]
+    start = time.perf_counter()
+    forward, reverse = log_z_bracket(top, args.reverse_steps)
+    ais_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    bound, std = dbn.score_samples(X_test, return_std=True)
+    bound_seconds = time.perf_counter() - start
+    with_reverse = bound.mean() + forward.log_z - reverse.log_z
+    mc_error = np.sqrt((std**2 - forward.std**2).clip(0).mean() / len(std))
+    sizes = "-".join(str(r.n_components) for r in dbn.rbms_)
+    print(f"  DBN {sizes:<17} bound {bound.mean():8.2f} (forward AIS, Monte Carlo error "
+          f"{mc_error:.2f}, log Z std {forward.std:.2f}) .. {with_reverse:8.2f} (reverse AIS); "
+          f"fit {seconds:.0f} s, AIS {ais_seconds:.0f} s, bound {bound_seconds:.0f} s "
+          f"({dbn.n_bound_samples} draws per row)")  # fmt: skip
+
+
+def run(args, how):
+    X, X_test = binarised(args.data, how)
+    X, X_test = X[: args.n_train], X_test[: args.n_test]
+    print(f"\n{how} binarisation: {X.shape[0]} training rows, {X_test.shape[0]} test rows")
+    template = RestrictedBM(
+        max_iter=args.epochs, learning_rate=args.learning_rate, k=args.k,
+        n_betas=args.n_betas, n_runs=args.n_runs,
+    )  # fmt: skip
+    start = time.perf_counter()
+    dbn = DeepBeliefNetwork(
+        args.sizes[:1], rbm=template, n_bound_samples=args.bound_samples,
+        warm_start=True, random_state=0,
+    ).fit(X)  # fmt: skip
+    rbm_seconds = time.perf_counter() - start
+    rbm = dbn.rbms_[0]
+    report_rbm(rbm, X_test, args, rbm_seconds)
+    start = time.perf_counter()
+    dbn.set_params(hidden_layer_sizes=args.sizes).fit(X)
+    dbn_seconds = rbm_seconds + time.perf_counter() - start
+    report_dbn(dbn, X_test, args, dbn_seconds)
+    if args.images:
+        rows = [rbm.sample(10, n_steps=args.sample_steps, random_state=0, mean=True),
+                dbn.sample(10, n_steps=args.sample_steps, random_state=0, mean=True)]  # fmt: skip
+        path = f"{args.images}_{how}.png"
+        save_image(np.vstack(rows), path)
+        print(f"  samples (RBM top row, DBN bottom row, {args.sample_steps} Gibbs steps): {path}")
+
+
+def save_image(samples, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.imsave(path, tile_images(samples, (28, 28), n_cols=10), cmap="gray")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="../shared/data/mnist")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 500, 2000])
+    parser.add_argument("--epochs", type=int, default=20, help="epochs of every layer")
+    parser.add_argument("--learning-rate", type=float, default=0.01)
+    parser.add_argument("--k", type=int, default=1, help="Gibbs steps per PCD update")
+    parser.add_argument("--n-train", type=int, default=60000)
+    parser.add_argument("--n-test", type=int, default=10000)
+    parser.add_argument("--n-betas", type=int, default=20000)
+    parser.add_argument("--n-runs", type=int, default=100)
+    parser.add_argument("--reverse-steps", type=int, default=1000)
+    parser.add_argument("--bound-samples", type=int, default=10)
+    parser.add_argument("--sample-steps", type=int, default=1000)
+    parser.add_argument("--images", default="deep_samples", help="file prefix; '' for none")
+    parser.add_argument(
+        "--binarisation", nargs="+", default=["threshold", "sampled"],
+        choices=["threshold", "sampled"],
+    )  # fmt: skip
+    args = parser.parse_args()
+    print(describe())
+    for how in args.binarisation:
+        run(args, how)
+
+
+if __name__ == "__main__":
+    main()
