@@ -208,27 +208,50 @@ class Layers:
     def free_energy(self, visible):
         """``F(v) = E_own(v) - log sum_h exp(-E_own(h) + h . field(v))`` per row."""
         self._check_bipartite()
-        eta = self.input(1, [visible, None])
-        hidden, visible_units = self.units[1], self.units[0]
-        return visible_units.energy(visible, self.biases[0]) - hidden.log_partition(
-            eta, self.biases[1]
-        )
+        return -self.log_marginal([visible, None], summed={1})
 
-    def exact_log_partition(self, layer):
-        """Exact ``log Z``: every state of ``layer`` enumerated, the other summed out."""
-        self._check_bipartite()
-        other = 1 - layer
-        enumerated, summed = self.units[layer], self.units[other]
-        b_enum, b_other = self.biases[layer], self.biases[other]
+    def log_marginal(self, states, summed):
+        """``log sum exp(-E(s))`` over the layers in ``summed``, per row: the unnormalised
+        log-probability of the other layers' ``states``.
 
-        def log_weight(s):
-            states = [None, None]
-            states[layer] = s
-            eta = self.input(other, states)
-            return summed.log_partition(eta, b_other) - enumerated.energy(s, b_enum)
+        No two summed layers may be neighbours, so each sums out analytically given
+        the kept layers around it (its unit type's log partition of its input). An
+        RBM's ``-F(v)`` sums out the hidden layer; a deep Boltzmann machine's
+        ``log p*(v, h_2)`` sums out ``h_1`` and ``h_3``.
+        """
+        log_p = 0.0
+        for layer in range(self.n_layers):
+            units, bias = self.units[layer], self.biases[layer]
+            if layer in summed:
+                log_p = log_p + units.log_partition(self.input(layer, states), bias)
+                continue
+            log_p = log_p - units.energy(states[layer], bias)
+            if layer + 1 < self.n_layers and layer + 1 not in summed:
+                above = safe_sparse_dot(states[layer], self.weights[layer].T, dense_output=True)
+                log_p = log_p + (above * as_dense(states[layer + 1])).sum(axis=1)
+        return log_p
 
-        n_units = len(b_enum)
-        return exact_log_partition(log_weight, n_units, enumerated, self.dtype)
+    def exact_log_partition(self, enumerated):
+        """Exact ``log Z``: every joint state of the layers ``enumerated`` (one layer, or a
+        set of layers of one parity, binary when more than one) visited, the
+        others summed out (:meth:`log_marginal`)."""
+        enumerated = sorted({enumerated} if isinstance(enumerated, int) else set(enumerated))
+        summed = set(range(self.n_layers)) - set(enumerated)
+        sizes = [len(self.biases[layer]) for layer in enumerated]
+        units = self.units[enumerated[0]]
+        if len(enumerated) > 1 and any(
+            self.units[layer].name != "bernoulli" for layer in enumerated
+        ):
+            raise ValueError("Several layers are enumerated jointly only when they are binary.")
+
+        def log_weight(joint):
+            states = [None] * self.n_layers
+            parts = np.split(joint, np.cumsum(sizes)[:-1], axis=1)
+            for layer, part in zip(enumerated, parts, strict=True):
+                states[layer] = part
+            return self.log_marginal(states, summed)
+
+        return exact_log_partition(log_weight, sum(sizes), units, self.dtype)
 
     def pseudo_log_likelihood(self, visible, coords):
         """``n_features * log p(v_i | v_-i)`` per row, ``i = coords[row]``; the hidden
@@ -260,54 +283,81 @@ class Layers:
     # ------------------------------------------------------------------- AIS
 
     def ais(self, base_bias, n_runs, betas, rng, start=None):
-        """``log Z`` by AIS from the base model to this one (Salakhutdinov & Murray 2008).
+        """``log Z`` by AIS from the base model to this one (Salakhutdinov & Murray 2008;
+        for deep Boltzmann machines, Salakhutdinov & Hinton 2009).
 
         The base model has no weights, the visible biases ``base_bias`` and zero
-        hidden biases: its visible units are independent and its ``log Z`` is known.
-        The distribution at inverse temperature ``beta`` has the weights and hidden
-        biases times ``beta`` and the visible biases ``(1 - beta) base + beta b``;
-        the hidden layer is summed out of every ratio. Forward from exact base
-        samples, or reverse from ``start``, samples of this model.
+        hidden biases: its visible units are independent, its hidden units
+        uniform, and its ``log Z`` is known. The distribution at inverse
+        temperature ``beta`` has the weights and hidden biases times ``beta`` and
+        the visible biases ``(1 - beta) base + beta b``. The chains carry the even
+        layers; the odd layers are summed out of every ratio analytically.
+        Forward from exact base samples, or reverse from ``start``, samples of
+        this model (the visible states, or a list of states of every layer, None
+        for the odd ones).
         """
-        self._check_bipartite()
-        visible_units, hidden = self.units
-        b, c = self.biases
-        W = self.weights[0]
-        base_bias = base_bias.astype(W.dtype)
+        visible = self.units[0]
+        dtype = self.weights[0].dtype
+        odd, even_hidden = range(1, self.n_layers, 2), range(2, self.n_layers, 2)
+        base_bias = base_bias.astype(dtype)
         if start is None:
-            v = visible_units.sample(visible_units.mean(np.repeat(base_bias[None], n_runs, 0)), rng)
+            states = [visible.sample(visible.mean(np.repeat(base_bias[None], n_runs, 0)), rng)]
+            states += [None] * (self.n_layers - 1)
+            for layer in even_hidden:  # uniform at beta = 0
+                n_units = len(self.biases[layer])
+                units = self.units[layer]
+                states[layer] = units.sample(units.mean(np.zeros((n_runs, n_units), dtype)), rng)
+        elif isinstance(start, np.ndarray):
+            states = [start] + [None] * (self.n_layers - 1)
         else:
-            v = start
+            states = list(start)
         base64 = base_bias.astype(np.float64)
-        log_z_base = float(visible_units.log_partition(base64, base64)) + float(
-            hidden.log_partition(np.zeros(len(c)), np.zeros(len(c)))
+        log_z_base = float(visible.log_partition(base64, base64)) + sum(
+            float(self.units[layer].log_partition(np.zeros(len(b)), np.zeros(len(b))))
+            for layer, b in enumerate(self.biases[1:], start=1)
         )
-        b64 = b.astype(np.float64)
-        c64 = c.astype(np.float64)
+        b64 = [b.astype(np.float64) for b in self.biases]
 
-        def hidden_input(v):  # in float64: the log ratios are small differences
-            return self.input(1, [v, None]).astype(np.float64)
+        def odd_inputs(states):  # in float64: the log ratios are small differences
+            return {layer: self.input(layer, states).astype(np.float64) for layer in odd}
 
-        def visible_bias(beta, b_base=base_bias, b_model=b):
+        def visible_bias(beta, b_base=base_bias, b_model=self.biases[0]):
             return (1 - beta) * b_base + beta * b_model
 
         def log_ratio(state, beta_from, beta_to):
-            v, pre = state
-            ratio = hidden.log_partition(beta_to * pre, beta_to * c64)
-            ratio -= hidden.log_partition(beta_from * pre, beta_from * c64)
-            ratio += visible_units.energy(v, visible_bias(beta_from, base64, b64))
-            ratio -= visible_units.energy(v, visible_bias(beta_to, base64, b64))
+            states, pre = state
+            ratio = 0.0
+            for layer in odd:
+                units = self.units[layer]
+                ratio = ratio + units.log_partition(beta_to * pre[layer], beta_to * b64[layer])
+                ratio -= units.log_partition(beta_from * pre[layer], beta_from * b64[layer])
+            ratio += visible.energy(states[0], visible_bias(beta_from, base64, b64[0]))
+            ratio -= visible.energy(states[0], visible_bias(beta_to, base64, b64[0]))
+            for layer in even_hidden:
+                units, s = self.units[layer], states[layer]
+                ratio += units.energy(s, beta_from * b64[layer]) - units.energy(
+                    s, beta_to * b64[layer]
+                )
             return ratio
 
         def transition(state, beta, rng):
-            v, pre = state
-            h = hidden.sample(hidden.mean((beta * pre).astype(W.dtype)), rng)
-            eta = beta * (h @ W)
+            states, pre = state
+            states = list(states)
+            for layer in odd:
+                units = self.units[layer]
+                states[layer] = units.sample(units.mean((beta * pre[layer]).astype(dtype)), rng)
+            eta = beta * self.field(0, states)
             eta += visible_bias(beta)
-            v = visible_units.sample(visible_units.mean(eta, out=eta), rng, out=eta)
-            return v, hidden_input(v)
+            states[0] = visible.sample(visible.mean(eta, out=eta), rng, out=eta)
+            for layer in even_hidden:
+                units = self.units[layer]
+                eta = beta * self.input(layer, states)
+                states[layer] = units.sample(units.mean(eta, out=eta), rng, out=eta)
+            for layer in odd:
+                states[layer] = None
+            return states, odd_inputs(states)
 
         return annealed_importance_sampling(
-            (v, hidden_input(v)), log_z_base, log_ratio, transition, betas, rng,
+            (states, odd_inputs(states)), log_z_base, log_ratio, transition, betas, rng,
             reverse=start is not None,
         )  # fmt: skip

@@ -136,3 +136,40 @@ def test_ais_brackets_the_exact_log_partition(reverse):
     estimate = layers.ais(base, 200, ais_betas(2000), rng, start=start)
     assert estimate.method == ("reverse ais" if reverse else "ais")
     assert abs(estimate.log_z - exact) < 4 * estimate.std + 0.02
+
+
+@pytest.mark.parametrize("enumerated", [{0, 2}, {1, 3}])
+def test_exact_log_partition_of_a_deep_stack_enumerates_one_parity(enumerated):
+    layers = random_stack([3, 4, 3, 2], seed=13, scale=0.8)
+    _, _, log_z = joint_table(layers)
+    assert layers.exact_log_partition(enumerated).log_z == pytest.approx(log_z, abs=1e-10)
+
+
+def test_log_marginal_sums_out_the_layers_it_is_told_to():
+    layers = random_stack([3, 4, 2], seed=14)
+    table, p, log_z = joint_table(layers)
+    # p(v, h2) with h1 summed out, for every (v, h2) pair, against the joint sum
+    V, H2 = table[0], table[2]
+    marginal = np.exp(layers.log_marginal([V, None, H2], summed={1}) - log_z)
+    for row in range(0, len(p), 7):
+        same = (V == V[row]).all(axis=1) & (H2 == H2[row]).all(axis=1)
+        assert marginal[row] == pytest.approx(p[same].sum(), rel=1e-10)
+    softmax = random_stack([3, 2, 2], units=["softmax", "bernoulli", "softmax"])
+    with pytest.raises(ValueError, match="binary"):
+        softmax.exact_log_partition({0, 2})
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_ais_of_a_deep_stack_sums_the_odd_layers_and_brackets_log_z(reverse):
+    # Three hidden layers: the chains carry v and h2; h1 and h3 are summed out.
+    layers = random_stack([6, 5, 4, 3], seed=15, scale=0.7)
+    _, _, exact = joint_table(layers)
+    rng = np.random.default_rng(16)
+    start = None
+    if reverse:  # exact samples of the even layers
+        table, p, _ = joint_table(layers)
+        rows = rng.choice(len(p), size=200, p=p)
+        start = [table[0][rows].copy(), None, table[2][rows].copy(), None]
+    estimate = layers.ais(np.zeros(6), 200, ais_betas(2000), rng, start=start)
+    assert abs(estimate.log_z - exact) < 4 * estimate.std + 0.02
+    assert estimate.effective_runs > 20
