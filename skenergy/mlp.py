@@ -35,6 +35,7 @@ from ._stack import rbm_as_decoder, rbm_as_layer, stack_rbms
 from ._validation import (
     check_fit_memory,
     check_fitted_rows,
+    check_layer_sizes,
     check_magnitude,
     check_not_diverged,
     check_sample_weight,
@@ -259,11 +260,7 @@ class _BaseMLP(BaseEstimator):
     # ------------------------------------------------------------- structure
 
     def _layer_sizes(self, n_features, n_outputs):
-        hidden = self.hidden_layer_sizes
-        hidden = [hidden] if isinstance(hidden, Integral) else list(hidden)
-        if any(not isinstance(size, Integral) or size < 1 for size in hidden):
-            raise ValueError(f"hidden_layer_sizes must hold positive integers, got {hidden}.")
-        return [n_features, *hidden, n_outputs]
+        return [n_features, *check_layer_sizes(self.hidden_layer_sizes), n_outputs]
 
     def _initialise(self, X, n_outputs, rng):
         """Glorot-uniform weights, zero biases, zero velocities.
@@ -348,7 +345,8 @@ class _BaseMLP(BaseEstimator):
             self.intercepts_[layer] = c.astype(X.dtype)
         if unroll:
             for offset, rbm in enumerate(reversed(rbms)):
-                W, b = rbm_as_decoder(rbm, linear=offset == n_stacked - 1)
+                linear = offset == n_stacked - 1 and self._loss == "squared"
+                W, b = rbm_as_decoder(rbm, linear=linear)
                 self.coefs_[n_stacked + offset] = W.astype(X.dtype)
                 self.intercepts_[n_stacked + offset] = b.astype(X.dtype)
 
@@ -795,9 +793,12 @@ _SHARED_PARAMETERS = """
         from X to X on a mirrored stack (such as 256-64-256) is the deep
         autoencoder of the paper, unrolled: RBMs up to the code layer, the
         decoder from their transposes. Its code layer is logistic like the
-        others (the paper's is linear, with Gaussian hidden units), and the
+        others (the paper's is linear, with Gaussian hidden units). With the
+        regressor's ``loss="cross_entropy"`` (the paper's) the logistic output
+        layer is the exact transpose of the first RBM, and the network starts
+        as the stack's mean-field up-down pass; with the squared error the
         linear output layer starts from the first-order expansion of the
-        logistic visible units, ``1/2 + a/4``.
+        logistic visible units, ``1/2 + a/4``, a much worse start.
 
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, dropout, the validation split and pretraining.
@@ -1071,13 +1072,27 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
     __doc__ = (
         """Multilayer perceptron regressor trained by backpropagation.
 
-    Squared error on one or several outputs, otherwise as
-    :class:`BackpropMLPClassifier`; ``pretrain`` on a mirrored stack makes the
-    deep autoencoder of Hinton & Salakhutdinov (2006) when fitted from X to X.
+    Squared error (or cross-entropy, for targets in [0, 1]) on one or several
+    outputs, otherwise as :class:`BackpropMLPClassifier`; ``pretrain`` on a
+    mirrored stack makes the deep autoencoder of Hinton & Salakhutdinov (2006)
+    when fitted from X to X.
 
     Parameters
     ----------"""
-        + _SHARED_PARAMETERS
+        + _SHARED_PARAMETERS.replace(
+            "\n    activation :",
+            """
+    loss : {"squared_error", "cross_entropy"}, default="squared_error"
+        ``"squared_error"``: linear outputs, half the squared error, as
+        scikit-learn's ``MLPRegressor``. ``"cross_entropy"``: logistic outputs and
+        the binary cross-entropy ``-y log p - (1 - y) log(1 - p)`` summed over the
+        outputs, for targets in [0, 1] such as pixel intensities: the loss of the
+        deep autoencoder of Hinton & Salakhutdinov (2006), whose pretrained
+        decoder then starts as the exact transpose of the RBMs.
+
+    activation :""",
+            1,
+        )
         + """
     Attributes
     ----------"""
@@ -1094,6 +1109,70 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
     True
     """
     )
+
+    _parameter_constraints: dict = {
+        **_BaseMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "cross_entropy"})],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        loss="squared_error",
+        activation="relu",
+        solver="adam",
+        learning_rate=None,
+        learning_rate_schedule="constant",
+        momentum=0.9,
+        nesterov=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        alpha=1e-4,
+        l1=0.0,
+        dropout=0.0,
+        batch_size="auto",
+        shuffle=True,
+        max_iter=200,
+        max_fun=15000,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=None,
+        n_iter_no_change=10,
+        pretrain=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        super().__init__(
+            hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            learning_rate=learning_rate,
+            learning_rate_schedule=learning_rate_schedule,
+            momentum=momentum,
+            nesterov=nesterov,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            alpha=alpha,
+            l1=l1,
+            dropout=dropout,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            max_iter=max_iter,
+            max_fun=max_fun,
+            tol=tol,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            pretrain=pretrain,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
+        self.loss = loss
 
     @guarded_fit
     def fit(self, X, y, sample_weight=None):
@@ -1142,8 +1221,14 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
             self._single_output = Y.ndim == 1
         Y = Y.reshape(len(Y), -1)
         sample_weight = check_sample_weight(sample_weight, X, type(self).__name__)
+        if first and self.loss == "cross_entropy" and (Y.min() < 0 or Y.max() > 1):
+            raise ValueError(
+                "loss='cross_entropy' takes targets in [0, 1] (probabilities, pixel "
+                f"intensities); got values in [{Y.min():.4g}, {Y.max():.4g}]. Scale the "
+                "targets into [0, 1], or use loss='squared_error'."
+            )
         if first:
-            self._loss = "squared"
+            self._loss = "squared" if self.loss == "squared_error" else "logistic"
             self._targets_like_inputs = Y.shape == X.shape and np.array_equal(Y, X)
             self._rng = make_generator(self.random_state)
             self._initialise(X, Y.shape[1], self._rng)
@@ -1157,8 +1242,12 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
         return self
 
     def _validation_score(self, Z, Y):
-        """R^2 of the outputs Z of held-out rows against their targets Y."""
-        return r2_score(Y, Z)
+        """R^2 of the outputs of held-out rows (pre-activations Z) against their targets Y."""
+        return r2_score(Y, self._activate(Z))
+
+    def _activate(self, Z):
+        """Predictions from output pre-activations: logistic for the cross-entropy."""
+        return logistic(Z, out=Z) if self._loss == "logistic" else Z
 
     def _autoencoder(self, n_features):
         """Fitted from X to X: targets as wide as the inputs (and pretraining unrolls)."""
@@ -1181,5 +1270,5 @@ class BackpropMLPRegressor(RegressorMixin, _BaseMLP):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        Z = self._output(self._fitted_rows(X))
+        Z = self._activate(self._output(self._fitted_rows(X)))
         return Z[:, 0] if self._single_output else Z

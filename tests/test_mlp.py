@@ -361,3 +361,38 @@ def test_a_network_that_learns_nothing_says_so():
             BackpropMLPRegressor(alpha=10.0, max_iter=20, random_state=0).fit(X / 16, y / 9)
         with pytest.warns(TrainingFailedWarning, match="hidden layer 1"):  # the regressor too
             BackpropMLPRegressor(learning_rate=0.1, max_iter=5, random_state=0).fit(X, y / 9)
+
+
+def test_a_cross_entropy_autoencoder_starts_as_the_rbm_stacks_mean_field_pass():
+    # With logistic outputs the decoder is the exact transpose of the RBMs: before
+    # fine-tuning, the network computes the stack's deterministic up-down pass.
+    X, _ = digits01()
+    first = RestrictedBM(n_components=16, max_iter=3, random_state=0).fit(X)
+    code = RestrictedBM(n_components=4, max_iter=3, random_state=0).fit(first.transform(X))
+    model = BackpropMLPRegressor(
+        (16, 4, 16), activation="logistic", loss="cross_entropy", max_iter=1,
+        learning_rate=1e-12, random_state=0,
+        pretrain=[FrozenEstimator(first), FrozenEstimator(code)],
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, X)
+    up_down = first.inverse_transform(code.reconstruct(first.transform(X)))
+    np.testing.assert_allclose(model.predict(X), up_down, atol=1e-6)
+    assert model.out_activation_ == "logistic"
+
+
+def test_the_cross_entropy_loss_is_the_binary_cross_entropy_of_the_predictions():
+    X, _ = digits01()
+    Y = X[:, :5]
+    model = BackpropMLPRegressor((8,), loss="cross_entropy", solver="lbfgs", alpha=0.0)
+    model.set_params(max_iter=50, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, Y)
+    P = model.predict(X)
+    assert ((P > 0) & (P < 1)).all()
+    cross_entropy = -(Y * np.log(P) + (1 - Y) * np.log(1 - P)).sum(axis=1).mean()
+    assert model.loss_ == pytest.approx(cross_entropy, rel=1e-6)
+    with pytest.raises(ValueError, match="loss='cross_entropy' takes targets in \\[0, 1\\]"):
+        clone(model).fit(X, 2 * Y)
