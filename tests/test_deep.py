@@ -86,7 +86,7 @@ def test_the_sampled_bound_agrees_with_the_summed_one_within_its_error(monkeypat
     dbn = tiny_dbn().set_params(likelihood="bound", n_bound_samples=400)
     V = tiny_data()[:40]
     summed = dbn.score_samples(V)
-    monkeypatch.setattr("skenergy.deep.MAX_AUTO_EXACT_UNITS", 0)  # too many units to sum
+    monkeypatch.setattr("skenergy.deep.MAX_AUTO_SUMMED_UNITS", 0)  # too many units to sum
     sampled, std = dbn.score_samples(V, return_std=True)
     assert (std > 0).all()
     z = (sampled - summed) / std
@@ -351,7 +351,7 @@ def test_the_bound_of_an_mnist_sized_network_costs_no_enumeration():
 
 
 def test_a_rows_sampled_bound_does_not_depend_on_the_rows_scored_with_it(monkeypatch):
-    monkeypatch.setattr("skenergy.deep.MAX_AUTO_EXACT_UNITS", 0)
+    monkeypatch.setattr("skenergy.deep.MAX_AUTO_SUMMED_UNITS", 0)
     dbn = tiny_dbn().set_params(likelihood="bound", n_bound_samples=5)
     X = tiny_data()
     np.testing.assert_allclose(dbn.score_samples(X)[7:9], dbn.score_samples(X[7:9]))
