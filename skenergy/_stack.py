@@ -25,8 +25,8 @@ def stack_rbms(template, X, sizes, random_state=None, fitted=(), stop=None, repo
         Used as given for the first layers (their sizes are checked by the
         caller when it reads their weights).
     stop : callable, optional
-        Asked after each layer; when it answers True no further layer is fitted
-        (Ctrl-C during a layer's training).
+        Asked between layers; when it answers True no further layer is fitted
+        (Ctrl-C during a layer's training, or between two).
     report : callable, optional
         Called as ``report(layer, n_inputs, size)`` before a layer is fitted.
 
@@ -37,6 +37,8 @@ def stack_rbms(template, X, sizes, random_state=None, fitted=(), stop=None, repo
     """
     rbms, features = [], X
     for layer, size in enumerate(sizes):
+        if layer and stop is not None and stop():
+            break
         if layer < len(fitted):
             rbm = fitted[layer]
         else:
@@ -45,9 +47,7 @@ def stack_rbms(template, X, sizes, random_state=None, fitted=(), stop=None, repo
             gaussian = layer == 0 and leaves_unit_interval(features)
             rbm = layer_rbm(template, size, random_state, gaussian).fit(features)
         rbms.append(rbm)
-        if stop is not None and stop():
-            break
-        if layer < len(sizes) - 1:
+        if layer < len(sizes) - 1 and not (stop is not None and stop()):
             features = rbm.transform(features).astype(X.dtype)
     return rbms
 
