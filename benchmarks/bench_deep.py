@@ -1,4 +1,4 @@
-"""Deep belief networks against the single RBM on binarised MNIST, in one process.
+"""Deep belief networks and deep Boltzmann machines against the single RBM on MNIST.
 
 For each binarisation (threshold at 0.5, and sampled once with a fixed seed, the
 protocol of the papers' tables), the script trains a RestrictedBM of the first
@@ -12,12 +12,17 @@ the greedy guarantee measured), and prints for the test set:
   from reverse AIS (the bracket on log Z, carried into the bound);
 - training and scoring times;
 
-and saves samples of both models as an image. Published anchors (sampled
+- a DeepBoltzmannMachine's mean-field bound with log Z by forward and by
+  reverse AIS (odd layers summed out), and its training time;
+
+and saves samples of the three models as an image. Published anchors (sampled
 binarisation): RBM 500 units -86.34 (CD-25) and DBN 500-500-2000 -86.22
-(Salakhutdinov & Murray 2008).
+(Salakhutdinov & Murray 2008); DBM 500-1000 -84.62 (Salakhutdinov & Hinton
+2009), -86.37 in a TensorFlow reproduction (yell/boltzmann-machines).
 
     python benchmarks/bench_deep.py --data ../shared/data/mnist
     python benchmarks/bench_deep.py --sizes 500 2000 --epochs 20 --binarisation sampled
+    python benchmarks/bench_deep.py --models dbm --dbm-epochs 30
 """
 
 import argparse
@@ -27,7 +32,7 @@ import warnings
 import numpy as np
 from _machine import describe
 
-from skenergy import DeepBeliefNetwork, RestrictedBM
+from skenergy import DeepBeliefNetwork, DeepBoltzmannMachine, RestrictedBM
 from skenergy.datasets import load_mnist
 from skenergy.exceptions import AISWarning
 from skenergy.plotting import tile_images
@@ -77,10 +82,47 @@ def report_dbn(dbn, X_test, args, seconds):
           f"({dbn.n_bound_samples} draws per row)")  # fmt: skip
 
 
+def report_dbm(dbm, X_test, args, seconds):
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AISWarning)
+        forward, reverse = dbm.log_partition_bounds(n_steps=args.reverse_steps)
+    ais_seconds = time.perf_counter() - start
+    bound = dbm.set_params(likelihood="bound").score_samples(X_test)
+    sizes = "-".join(str(W.shape[0]) for W in dbm.weights_)
+    print(f"  DBM {sizes:<17} bound {bound.mean():8.2f} (forward AIS, log Z std "
+          f"{forward.std:.2f}, effective runs {forward.effective_runs:.0f}) .. "
+          f"{bound.mean() + forward.log_z - reverse.log_z:8.2f} (reverse AIS); fit {seconds:.0f} s "
+          f"({args.dbm_pretrain_epochs} pretraining + {args.dbm_epochs} joint epochs), "
+          f"AIS {ais_seconds:.0f} s")  # fmt: skip
+
+
 def run(args, how):
     X, X_test = binarised(args.data, how)
     X, X_test = X[: args.n_train], X_test[: args.n_test]
     print(f"\n{how} binarisation: {X.shape[0]} training rows, {X_test.shape[0]} test rows")
+    samples = []
+    if "dbn" in args.models:
+        samples += fit_rbm_and_dbn(args, X, X_test)
+    if "dbm" in args.models:
+        start = time.perf_counter()
+        dbm = DeepBoltzmannMachine(
+            args.dbm_sizes, max_iter=args.dbm_epochs, learning_rate=args.dbm_learning_rate,
+            k=args.dbm_k, n_chains=100, n_betas=args.n_betas, n_runs=args.n_runs,
+            pretrain=RestrictedBM(max_iter=args.dbm_pretrain_epochs, learning_rate=0.05),
+            random_state=0, verbose=args.verbose,
+        ).fit(X)  # fmt: skip
+        report_dbm(dbm, X_test, args, time.perf_counter() - start)
+        samples.append(dbm.sample(10, n_steps=args.sample_steps, random_state=0, mean=True))
+    if args.images and samples:
+        path = f"{args.images}_{how}.png"
+        save_image(np.vstack(samples), path)
+        print(f"  samples (a row per model: {', '.join(args.models)}; "
+              f"{args.sample_steps} Gibbs steps): {path}")  # fmt: skip
+
+
+def fit_rbm_and_dbn(args, X, X_test):
+    """The RBM, then the DBN grown from it by warm start; their samples."""
     template = RestrictedBM(
         max_iter=args.epochs, learning_rate=args.learning_rate, k=args.k,
         n_betas=args.n_betas, n_runs=args.n_runs,
@@ -95,14 +137,9 @@ def run(args, how):
     report_rbm(rbm, X_test, args, rbm_seconds)
     start = time.perf_counter()
     dbn.set_params(hidden_layer_sizes=args.sizes).fit(X)
-    dbn_seconds = rbm_seconds + time.perf_counter() - start
-    report_dbn(dbn, X_test, args, dbn_seconds)
-    if args.images:
-        rows = [rbm.sample(10, n_steps=args.sample_steps, random_state=0, mean=True),
-                dbn.sample(10, n_steps=args.sample_steps, random_state=0, mean=True)]  # fmt: skip
-        path = f"{args.images}_{how}.png"
-        save_image(np.vstack(rows), path)
-        print(f"  samples (RBM top row, DBN bottom row, {args.sample_steps} Gibbs steps): {path}")
+    report_dbn(dbn, X_test, args, rbm_seconds + time.perf_counter() - start)
+    return [rbm.sample(10, n_steps=args.sample_steps, random_state=0, mean=True),
+            dbn.sample(10, n_steps=args.sample_steps, random_state=0, mean=True)]  # fmt: skip
 
 
 def save_image(samples, path):
@@ -111,7 +148,8 @@ def save_image(samples, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.imsave(path, tile_images(samples, (28, 28), n_cols=10), cmap="gray")
+    tiles = np.nan_to_num(tile_images(samples, (28, 28), n_cols=10), nan=1.0)  # NaN: the gaps
+    plt.imsave(path, tiles, cmap="gray", vmin=0.0, vmax=1.0)
 
 
 def main():
@@ -129,6 +167,13 @@ def main():
     parser.add_argument("--bound-samples", type=int, default=10)
     parser.add_argument("--sample-steps", type=int, default=1000)
     parser.add_argument("--images", default="deep_samples", help="file prefix; '' for none")
+    parser.add_argument("--models", nargs="+", default=["dbn", "dbm"], choices=["dbn", "dbm"])
+    parser.add_argument("--dbm-sizes", type=int, nargs="+", default=[500, 1000])
+    parser.add_argument("--dbm-pretrain-epochs", type=int, default=20)
+    parser.add_argument("--dbm-epochs", type=int, default=20)
+    parser.add_argument("--dbm-learning-rate", type=float, default=0.005)
+    parser.add_argument("--dbm-k", type=int, default=1)
+    parser.add_argument("--verbose", type=int, default=0)
     parser.add_argument(
         "--binarisation", nargs="+", default=["threshold", "sampled"],
         choices=["threshold", "sampled"],

@@ -4,7 +4,7 @@ from ._config import config_context, get_config, set_config
 from ._partition import LogPartition
 from ._show_versions import show_versions
 from .boltzmann import BoltzmannClassifier, BoltzmannMachine
-from .deep import DeepBeliefNetwork
+from .deep import DeepBeliefNetwork, DeepBoltzmannMachine
 from .hopfield import HopfieldMemory, ModernHopfieldMemory, Recall, retrieve
 from .mlp import BackpropMLPClassifier, BackpropMLPRegressor
 from .rbm import RestrictedBM
@@ -17,6 +17,7 @@ __all__ = [
     "BoltzmannClassifier",
     "BoltzmannMachine",
     "DeepBeliefNetwork",
+    "DeepBoltzmannMachine",
     "HopfieldMemory",
     "LogPartition",
     "ModernHopfieldMemory",

@@ -162,6 +162,19 @@ class Layers:
             self.sweep(states, rng, clamp, mean_last=mean_last and step == n_steps - 1)
         return states[0]
 
+    def statistics(self, states, weights=None):
+        """The sufficient statistics of the energy: ``<s_{l+1} s_l'>`` for each weight
+        matrix and ``<s_l>`` for each layer, averaged over rows (with the rows'
+        ``weights``, summing to 1, when given). The log-likelihood gradient is their
+        difference between the posterior and the model."""
+        if weights is None:
+            weights = np.full(states[0].shape[0], 1.0 / states[0].shape[0], dtype=self.dtype)
+        weighted = [as_dense(s) * weights[:, None] for s in states]
+        pairs = [
+            weighted[layer + 1].T @ as_dense(states[layer]) for layer in range(len(self.weights))
+        ]
+        return pairs, [w.sum(axis=0) for w in weighted]
+
     # --------------------------------------------------------------- mean field
 
     def mean_field(self, states, fixed=(0,), n_iter=50, tol=1e-6, damping=0.0):

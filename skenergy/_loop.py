@@ -136,14 +136,15 @@ def run_epochs(
     """Train ``estimator`` for up to ``n_epochs`` epochs over ``n_rows`` rows.
 
     ``estimator.n_iter_`` counts the epochs completed; ``estimator.verbose`` prints
-    one line per epoch. Returns an :class:`Outcome`.
+    one line per epoch, named by ``estimator.loop_name`` where it has one (a stage
+    of a larger fit), else by its class. Returns an :class:`Outcome`.
 
     Ctrl-C stops after the current minibatch. A ``fit`` keeps what it learned, and
     an epoch cut short is not counted; an ``incremental`` call (``partial_fit``)
     raises KeyboardInterrupt, so that the caller's loop over chunks stops, and
     ``guarded_fit`` puts the model back as it was before the call.
     """
-    name = type(estimator).__name__
+    name = getattr(estimator, "loop_name", type(estimator).__name__)
     n_batches = -(-n_rows // batch_size)
     n_updates = n_epochs * n_batches
     outcome = Outcome()

@@ -226,6 +226,17 @@ def check_mask(mask, shape):
     return mask.astype(bool)
 
 
+def standardisation(X):
+    """Per-feature mean and standard deviation of X (dense or sparse) in X's dtype, a
+    deviation too small to divide by replaced by 1: how Gaussian visible units see data."""
+    mean = np.asarray(X.mean(axis=0), dtype=X.dtype).ravel()
+    squares = X.multiply(X) if sp.issparse(X) else X * X
+    var = np.asarray(squares.mean(axis=0)).ravel() - mean.astype(np.float64) ** 2
+    scale = np.sqrt(np.maximum(var, 0))
+    scale[scale < 10 * np.finfo(X.dtype).eps] = 1.0
+    return mean, scale.astype(X.dtype)
+
+
 def check_layer_sizes(hidden_layer_sizes, minimum_layers=0):
     """``hidden_layer_sizes`` (an int or a sequence of them) as a list of positive ints."""
     sizes = hidden_layer_sizes
@@ -237,6 +248,25 @@ def check_layer_sizes(hidden_layer_sizes, minimum_layers=0):
             f"hidden_layer_sizes must hold at least {minimum_layers} layer(s), got {sizes}."
         )
     return [int(size) for size in sizes]
+
+
+def check_sampling(estimator, n_samples, n_steps, X, mask):
+    """The checks of every ``sample`` method, before any generator moves: counts, the
+    memory of ``n_samples`` rows, a ``mask`` only with ``X``. Returns the rows of X
+    validated as a fresh dense array in model units and the model's dtype
+    (``estimator._dtype``: the chains' start) and the mask broadcast to their
+    shape, each None when not given."""
+    check_is_fitted(estimator)
+    check_count(n_samples, "n_samples", minimum=1)
+    check_count(n_steps, "n_steps", minimum=0)
+    if X is None:
+        if mask is not None:
+            raise ValueError("mask marks units clamped to X's values: pass X as well.")
+        check_rows_memory(estimator, n_samples, "n_samples")
+        return None, None
+    V = np.array(as_dense(estimator._fitted_rows(X)), dtype=estimator._dtype)
+    clamp = None if mask is None else np.broadcast_to(check_mask(mask, V.shape), V.shape)
+    return V, clamp
 
 
 def check_count(value, name, minimum):

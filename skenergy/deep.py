@@ -9,30 +9,32 @@ conditionals, samples, free energy, log partition function) comes from the
 layered core, :class:`skenergy._layered.Layers`, through the fitted RBMs.
 """
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import logsumexp
+from scipy.special import logsumexp, xlogy
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     clone,
 )
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._config import chunk_rows
-from ._optim import interruptible
+from ._layered import Layers
+from ._loop import Training, batch_rows, run_epochs
+from ._optim import interruptible, momentum_step
 from ._partition import (
     cached_log_partition,
     check_enumerable,
     draw_ais_seed,
     partition_method,
 )
-from ._sampling import draw_generator, make_generator
+from ._sampling import ais_betas, draw_generator, make_generator
 from ._stack import layer_rbm, leaves_unit_interval, stack_rbms
-from ._units import binary_states
+from ._units import UNITS, binary_states
 from ._validation import (
     as_dense,
     check_count,
@@ -40,12 +42,12 @@ from ._validation import (
     check_fitted_rows,
     check_layer_sizes,
     check_magnitude,
-    check_mask,
     check_rows_memory,
+    check_sampling,
     check_unit_interval,
     guarded_fit,
 )
-from .rbm import RestrictedBM
+from .rbm import RestrictedBM, _VisibleUnitsMixin
 
 #: Hidden units below the top RBM up to which ``likelihood="auto"`` (and the
 #: bound) sum over their joint states: 4096 states, a fraction of a second on
@@ -331,6 +333,10 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     def _n_features_out(self):
         return self.rbms_[-1].n_components
 
+    @property
+    def _dtype(self):
+        return self.rbms_[0].components_.dtype
+
     # ----------------------------------------------------------- transformation
 
     def _fitted_rows(self, X):
@@ -360,17 +366,8 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
             Feature values in [0, 1].
         """
         H = self._fitted_rows(X)
-        n_layers = len(self.rbms_)
-        if layer is None:
-            layer = n_layers - 1
-        if not isinstance(layer, Integral) or isinstance(layer, bool):
-            raise TypeError(f"layer must be an integer index of a hidden layer, got {layer!r}.")
-        if not -n_layers <= layer < n_layers:
-            raise ValueError(
-                f"layer={layer} is not one of the network's {n_layers} hidden layers "
-                f"(0 to {n_layers - 1}, or negative from the top)."
-            )
-        for rbm in self.rbms_[: layer % n_layers + 1]:
+        layer = _layer_index(layer, len(self.rbms_))
+        for rbm in self.rbms_[: layer + 1]:
             H = rbm._layers().mean(1, [H, None])
         return H
 
@@ -449,18 +446,9 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         samples : ndarray of shape (n_samples, n_features)
             In the units of the training data.
         """
-        check_is_fitted(self)
-        check_count(n_samples, "n_samples", minimum=1)
-        check_count(n_steps, "n_steps", minimum=0)
-        if X is None:
-            if mask is not None:
-                raise ValueError("mask marks units clamped to X's values: pass X as well.")
-            check_rows_memory(self, n_samples, "n_samples")
-        else:
-            V = np.array(as_dense(self._fitted_rows(X)), dtype=self.rbms_[0].components_.dtype)
-            clamp = None if mask is None else np.broadcast_to(check_mask(mask, V.shape), V.shape)
+        V, clamp = check_sampling(self, n_samples, n_steps, X, mask)
         with draw_generator(self, random_state) as rng:
-            if X is not None and clamp is not None:
+            if clamp is not None:
                 V = self._clamped_chains(V, clamp, n_steps, rng, mean)
             else:
                 top = self.rbms_[-1]
@@ -666,3 +654,909 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         tags.input_tags.sparse = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+class DeepBoltzmannMachine(
+    _VisibleUnitsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """Deep Boltzmann machine: undirected layers trained jointly by mean field and PCD.
+
+    With visible units ``v = h_0`` and binary hidden layers ``h_1 .. h_L``, each
+    layer connected to its neighbours only::
+
+        E(v, h) = E_own(v; b_0) - sum_l b_l'h_l - sum_l h_l' W_l h_{l-1}
+
+    (``E_own(v) = -b_0'v`` for Bernoulli visible units, ``|v - b_0|^2 / 2`` for
+    Gaussian ones on standardised data). Unlike a deep belief network every layer
+    depends on both neighbours, so inference is approximate: ``transform`` runs
+    mean field, the factorial ``Q(h) = prod q(h_l)`` that maximises the
+    variational lower bound on ``log p(v)`` (Salakhutdinov & Hinton 2009).
+
+    ``fit`` pretrains the layers greedily with the modified RBMs of the paper
+    (``pretrain``), then trains all weights together: each minibatch's data
+    statistics come from mean field (``mean_field_max_iter``,
+    ``mean_field_tol``, ``mean_field_damping``), the model's from ``n_chains``
+    persistent Gibbs chains that update the odd layers, then the even ones,
+    ``k`` times per minibatch. The sampler, the mean field, the exact log Z and
+    the AIS that sums the odd layers analytically are those of the layered core.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or sequence of int, default=(256, 256)
+        Units of each hidden layer, bottom first.
+
+    visible : {"bernoulli", "gaussian"}, default="bernoulli"
+        Type of the visible units (see :class:`RestrictedBM`).
+
+    pretrain : "rbm", RestrictedBM, list of fitted RBMs or None, default="rbm"
+        Greedy pretraining (Salakhutdinov & Hinton 2009, section 3.1): one RBM
+        per layer, each on the hidden probabilities of the one below, the first
+        with its upward weights doubled (its hidden units stand in for the
+        missing input from above), the last with its downward weights doubled,
+        the middle ones with both, so that the composed machine counts each
+        layer's evidence once. ``"rbm"`` trains them by CD-k with
+        ``RestrictedBM()``'s learning rate, epochs, minibatches, momentum, weight
+        cost and ``k``; a ``RestrictedBM`` gives those settings (tunable as
+        ``pretrain__max_iter``); a list of fitted RBMs, one per layer, gives the
+        starting weights as they are; None starts from small random weights.
+
+    learning_rate : float, default=0.005
+        Step size of the joint training's gradient ascent.
+
+    learning_rate_schedule : {"linear", "constant"}, default="linear"
+        ``"linear"`` decays the rate to zero over the ``max_iter`` epochs.
+
+    batch_size : int or "auto", default=100
+        Rows per minibatch (``"auto"``: 200).
+
+    max_iter : int, default=20
+        Epochs of joint training.
+
+    momentum : float, default=0.9
+        Final momentum, reached from 0.5 over the first 5 epochs.
+
+    alpha : float, default=1e-4
+        L2 weight cost (biases are not decayed).
+
+    n_chains : int, default=None
+        Persistent chains ("fantasy particles"); None means ``batch_size``, or
+        the number of training rows if that is smaller.
+
+    k : int, default=1
+        Gibbs sweeps of the chains per update.
+
+    mean_field_max_iter : int, default=30
+        Mean-field passes at most, per minibatch and per call of ``transform``.
+
+    mean_field_tol : float, default=1e-4
+        Mean field stops when no posterior mean moved by more than this in a pass.
+
+    mean_field_damping : float, default=0.0
+        Each pass mixes ``(1 - damping) * new + damping * old``: damping helps when
+        the updates oscillate.
+
+    likelihood : {"auto", "exact", "bound"}, default="auto"
+        What ``score_samples`` returns: ``"exact"`` log p(v), summing over every
+        joint state of the odd hidden layers or of the even ones (whichever has
+        fewer units; an error beyond 26); ``"bound"``: the mean-field lower bound;
+        ``"auto"``: exact up to 12 summed units with an enumerated ``log Z``, the
+        bound otherwise.
+
+    partition : {"auto", "exact", "ais"}, default="auto"
+        How ``log Z`` is computed: by enumerating the layers of one parity (the
+        other summed out; ``"auto"`` up to 20 units), or by AIS with the odd
+        layers summed out analytically.
+
+    n_betas : int, default=20000
+        Intermediate distributions of AIS.
+
+    n_runs : int, default=100
+        Independent AIS runs.
+
+    warm_start : bool, default=False
+        Continue training from the current parameters and chains, without
+        pretraining, on a new call to ``fit`` with data of the same width.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights, pretraining, minibatches, chains and (through a seed
+        drawn at fit) the AIS estimate.
+
+    verbose : int, default=0
+        Print one line per epoch of pretraining and of joint training.
+
+    Attributes
+    ----------
+    weights_ : list of ndarray
+        ``weights_[l]`` of shape ``(n_{l+1}, n_l)`` joins layer ``l`` (the data for
+        ``l = 0``) to layer ``l + 1``, one row per unit of the upper layer.
+
+    intercepts_ : list of ndarray
+        Biases of every layer, the visible layer's first (of standardised units
+        for Gaussian visible units).
+
+    chains_ : list of ndarray
+        States of the persistent chains, one ``(n_chains, n_l)`` array per layer.
+
+    mean_, scale_ : ndarray of shape (n_features,)
+        Standardisation of the data (Gaussian visible units only; None otherwise).
+
+    n_iter_ : int
+        Epochs of joint training run.
+
+    reconstruction_error_curve_ : list of float
+        Squared error per row of ``E[v | mean field]`` on up to 500 training rows,
+        after each epoch.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during ``fit``, when they are all strings.
+
+    See Also
+    --------
+    DeepBeliefNetwork : the directed deep model built from the same RBMs.
+
+    References
+    ----------
+    Salakhutdinov, R. and Hinton, G. E. (2009). Deep Boltzmann machines. AISTATS.
+
+    Salakhutdinov, R. and Hinton, G. E. (2012). An efficient learning procedure
+    for deep Boltzmann machines. Neural Computation 24(8).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skenergy import DeepBoltzmannMachine, RestrictedBM
+    >>> X = (load_digits().data > 7).astype(float)
+    >>> dbm = DeepBoltzmannMachine(
+    ...     (16, 8), pretrain=RestrictedBM(max_iter=3), max_iter=3, random_state=0
+    ... ).fit(X)
+    >>> dbm.transform(X[:2]).shape
+    (2, 8)
+    >>> dbm.sample(3, n_steps=50).shape
+    (3, 64)
+    >>> bool(dbm.score(X) < 0)  # exact: h_2 (8 units) enumerated, log Z over h_1 (16)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "visible": [StrOptions({"bernoulli", "gaussian"})],
+        "pretrain": [None, StrOptions({"rbm"}), HasMethods(["fit", "transform"]), list],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_schedule": [StrOptions({"linear", "constant"})],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "n_chains": [Interval(Integral, 1, None, closed="left"), None],
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "mean_field_max_iter": [Interval(Integral, 1, None, closed="left")],
+        "mean_field_tol": [Interval(Real, 0, None, closed="left")],
+        "mean_field_damping": [Interval(Real, 0, 1, closed="left")],
+        "likelihood": [StrOptions({"auto", "exact", "bound"})],
+        "partition": [StrOptions({"auto", "exact", "ais"})],
+        "n_betas": [Interval(Integral, 3, None, closed="left")],
+        "n_runs": [Interval(Integral, 2, None, closed="left")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(256, 256),
+        *,
+        visible="bernoulli",
+        pretrain="rbm",
+        learning_rate=0.005,
+        learning_rate_schedule="linear",
+        batch_size=100,
+        max_iter=20,
+        momentum=0.9,
+        alpha=1e-4,
+        n_chains=None,
+        k=1,
+        mean_field_max_iter=30,
+        mean_field_tol=1e-4,
+        mean_field_damping=0.0,
+        likelihood="auto",
+        partition="auto",
+        n_betas=20000,
+        n_runs=100,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.visible = visible
+        self.pretrain = pretrain
+        self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.momentum = momentum
+        self.alpha = alpha
+        self.n_chains = n_chains
+        self.k = k
+        self.mean_field_max_iter = mean_field_max_iter
+        self.mean_field_tol = mean_field_tol
+        self.mean_field_damping = mean_field_damping
+        self.likelihood = likelihood
+        self.partition = partition
+        self.n_betas = n_betas
+        self.n_runs = n_runs
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fitting
+
+    @guarded_fit
+    def fit(self, X, y=None):
+        """Pretrain the layers greedily, then train them jointly.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data (in [0, 1] for Bernoulli visible units).
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DeepBoltzmannMachine
+            The fitted machine.
+        """
+        sizes = check_layer_sizes(self.hidden_layer_sizes, minimum_layers=1)
+        X = self._validate_training_data(X, reset=True)
+        continuing = (
+            self.warm_start and hasattr(self, "weights_") and self._widths() == [X.shape[1], *sizes]
+        )
+        self._check_fit_memory(X, sizes)
+        rng = self._rng if continuing else make_generator(self.random_state)
+        self._rng = rng
+        Z = self._standardise(X, refit=not continuing)
+        with interruptible(type(self).__name__) as interrupt:
+            if not continuing:
+                stop = lambda: interrupt.requested  # noqa: E731
+                self._initialise(Z, sizes, rng, pretrain=self.pretrain, stop=stop)
+            self._ais_seed = draw_ais_seed(rng)
+            if interrupt.requested:
+                interrupt.consequence = (
+                    "pretraining stopped and joint training did not run: the machine holds "
+                    "the pretrained weights reached so far (fit again to train it)."
+                )
+            else:
+                self._train(Z, self.max_iter, rng, self.learning_rate_schedule)
+        return self
+
+    @guarded_fit
+    def partial_fit(self, X, y=None):
+        """Run one epoch of joint training over X, keeping parameters and chains.
+
+        The first call starts from small random weights (pretraining needs
+        the whole data: use ``fit`` for it). Each call uses the constant learning
+        rate and counts as one epoch.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DeepBoltzmannMachine
+            The updated machine.
+        """
+        first_call = not hasattr(self, "weights_")
+        sizes = check_layer_sizes(self.hidden_layer_sizes, minimum_layers=1)
+        X = self._validate_training_data(X, reset=first_call)
+        self._check_fit_memory(X, sizes)
+        if first_call:
+            self._rng = make_generator(self.random_state)
+            self._ais_seed = draw_ais_seed(self._rng)
+            self._initialise(self._standardise(X, refit=True), sizes, self._rng, pretrain=None)
+        self._train(self._standardise(X), 1, self._rng, "constant", incremental=True)
+        return self
+
+    def _n_chains(self, n_rows):
+        return self.n_chains or batch_rows(self.batch_size, n_rows)
+
+    def _fit_bytes(self, n_rows, n_features, itemsize, sizes=None):
+        """Peak of a fit, an upper bound checked with tracemalloc (tests/test_memory.py):
+        the weights 8 times (parameters, velocities, steps, the scaled copies of
+        pretraining, the copy kept to restore on failure), the states of a
+        minibatch, the chains and the monitored rows 8 times, and the data and the
+        features passed between pretrained layers 3 times."""
+        sizes = check_layer_sizes(self.hidden_layer_sizes) if sizes is None else sizes
+        widths = [n_features, *sizes]
+        n_weights = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=True))
+        rows = batch_rows(self.batch_size, n_rows) + self._n_chains(n_rows) + _MONITOR_ROWS
+        elements = 8 * n_weights + 8 * rows * sum(widths) + 3 * n_rows * max(widths)
+        return itemsize * elements
+
+    def _check_fit_memory(self, X, sizes):
+        check_fit_memory(
+            self, self._fit_bytes(*X.shape, X.dtype.itemsize, sizes), *X.shape,
+            ("hidden_layer_sizes", "batch_size", "n_chains"),
+            "Use smaller hidden layers, batch_size or n_chains, or train on float32 data.",
+        )  # fmt: skip
+
+    def _bytes_per_row(self):
+        """Per row of a call: every layer's states and their float64 temporaries."""
+        return _SCORE_BYTES_PER_UNIT * sum(self._widths())
+
+    def _widths(self):
+        return [self.weights_[0].shape[1], *(W.shape[0] for W in self.weights_)]
+
+    @property
+    def _n_features_out(self):
+        return self.weights_[-1].shape[0]
+
+    @property
+    def _dtype(self):
+        return self.weights_[0].dtype
+
+    def _layers(self, dtype=None):
+        """The machine as a stack of unit layers (a view of its parameters, or copies
+        in ``dtype``)."""
+        units = [UNITS[self.visible]] + [UNITS["bernoulli"]] * len(self.weights_)
+        weights, biases = self.weights_, self.intercepts_
+        if dtype is not None:
+            weights = [W.astype(dtype) for W in weights]
+            biases = [b.astype(dtype) for b in biases]
+        return Layers(units, list(biases), list(weights))
+
+    def _initialise(self, Z, sizes, rng, pretrain, stop=None):
+        """Small random weights (or pretrained ones, until ``stop()`` says so),
+        base-rate visible biases, fresh chains, velocities and histories."""
+        dtype, widths = Z.dtype, [Z.shape[1], *sizes]
+        self.weights_ = [
+            (0.01 * rng.standard_normal((upper, lower))).astype(dtype)
+            for lower, upper in zip(widths[:-1], widths[1:], strict=True)
+        ]
+        self._visible_base = np.zeros(widths[0], dtype=dtype)
+        if self.visible == "bernoulli":
+            self._visible_base = _base_rate_logits(Z)
+            self.mean_ = self.scale_ = None
+        self.intercepts_ = [self._visible_base.copy()] + [np.zeros(n, dtype) for n in sizes]
+        if pretrain is not None:
+            self._pretrain(Z, sizes, rng, stop)
+        n_chains = self._n_chains(Z.shape[0])
+        self.chains_ = self._fresh_states(n_chains, rng)
+        parameters = self._parameters()
+        self._velocities = [np.zeros_like(p) for p in parameters]
+        self.n_iter_ = 0
+        self.reconstruction_error_curve_ = []
+
+    def _pretrain(self, Z, sizes, rng, stop=None):
+        """Greedy pretraining with the paper's modified RBMs (see ``pretrain``); no
+        layer starts once ``stop()`` answers True (Ctrl-C)."""
+        if isinstance(self.pretrain, list):
+            self._use_fitted_rbms(self.pretrain, [Z.shape[1], *sizes])
+            return
+        template = RestrictedBM() if isinstance(self.pretrain, str) else self.pretrain
+        n_layers, features = len(sizes), Z
+        for layer in range(n_layers):
+            if stop is not None and stop():
+                break
+            up = 2.0 if layer < n_layers - 1 else 1.0
+            down = 2.0 if layer > 0 else 1.0
+            units = UNITS[self.visible] if layer == 0 else UNITS["bernoulli"]
+            W, b, c = _train_modified_rbm(
+                features, sizes[layer], up, down, units, template, rng,
+                name=f"{type(self).__name__} pretraining, layer {layer + 1}",
+                verbose=self.verbose,
+            )  # fmt: skip
+            self.weights_[layer] = W
+            self.intercepts_[layer + 1] = c
+            if layer == 0:
+                self.intercepts_[0] = b
+            if layer < n_layers - 1:
+                features = Layers([units, UNITS["bernoulli"]], [b, c], [up * W]).mean(
+                    1, [features, None]
+                )
+
+    def _use_fitted_rbms(self, rbms, widths):
+        if len(rbms) != len(widths) - 1:
+            raise ValueError(
+                f"pretrain holds {len(rbms)} fitted RBMs for {len(widths) - 1} hidden layers."
+            )
+        for layer, rbm in enumerate(rbms):
+            rbm = getattr(rbm, "estimator", rbm)  # a FrozenEstimator wraps the fitted RBM
+            if not hasattr(rbm, "components_"):
+                raise TypeError(
+                    f"pretrain must hold fitted RestrictedBM instances, one per hidden layer; "
+                    f"got {rbm!r} at position {layer}."
+                )
+            shape = (widths[layer + 1], widths[layer])
+            if rbm.components_.shape != shape:
+                raise ValueError(
+                    f"The RBM at position {layer} of pretrain has weights of shape "
+                    f"{rbm.components_.shape}; layer {layer + 1} needs {shape}."
+                )
+            dtype = self.weights_[layer].dtype
+            self.weights_[layer] = rbm.components_.astype(dtype)
+            self.intercepts_[layer + 1] = rbm.intercept_hidden_.astype(dtype)
+            if layer == 0:
+                self.intercepts_[0] = rbm.intercept_visible_.astype(dtype)
+
+    def _parameters(self):
+        return [*self.weights_, *self.intercepts_]
+
+    def _set_parameters(self, parameters):
+        n = len(self.weights_)
+        self.weights_, self.intercepts_ = list(parameters[:n]), list(parameters[n:])
+
+    def _fresh_states(self, n_rows, rng):
+        """Independent visible states of the base model (base rates, or N(b, I)), the
+        hidden layers sampled upwards from them."""
+        units = UNITS[self.visible]
+        base = self._visible_base if self.visible == "bernoulli" else self.intercepts_[0]
+        centre = np.repeat(units.mean(base.astype(self.weights_[0].dtype))[None, :], n_rows, 0)
+        return self._up_states(units.sample(centre, rng, out=centre), rng)
+
+    def _up_states(self, V, rng):
+        """``[V, h_1, ..., h_L]`` with each hidden layer sampled from the recognition pass
+        (doubled upward weights below the top, as mean field starts)."""
+        states = self._recognition(self._layers(), V)
+        for layer in range(1, len(states)):
+            states[layer] = UNITS["bernoulli"].sample(states[layer], rng, out=states[layer])
+        return states
+
+    # ------------------------------------------------------------- training
+
+    def _train(self, Z, n_epochs, rng, schedule, incremental=False):
+        self._log_partition_cache = {}
+        batch_size = batch_rows(self.batch_size, Z.shape[0])
+        monitor = Z[np.sort(rng.permutation(Z.shape[0])[:_MONITOR_ROWS])]
+
+        def end_epoch(interrupted):
+            error = self._reconstruction_error(as_dense(monitor))
+            self.reconstruction_error_curve_.append(error)
+            return {"reconstruction error": error}
+
+        training = Training(
+            update=lambda rows, lr, momentum: self._update(Z, rows, lr, momentum, rng),
+            end_epoch=end_epoch,
+            parameters=self._parameters,
+            restore=self._set_parameters,
+            learning_rate=self.learning_rate,
+            schedule=schedule,
+            momentum=self.momentum,
+            warm_up_momentum=True,
+            multiply_adds=batch_size * sum(W.size for W in self.weights_),
+            divergence_hint="use a smaller one (Gaussian visible units need a smaller one).",
+        )
+        run_epochs(self, training, Z.shape[0], n_epochs, batch_size, rng, None, incremental)
+
+    def _update(self, Z, rows, lr, momentum, rng):
+        """One step: mean-field data statistics minus the persistent chains' statistics."""
+        layers = self._layers()
+        posterior = self._mean_field(layers, as_dense(Z[rows]))
+        for _ in range(self.k):
+            layers.sweep(self.chains_, rng)
+        data_pairs, data_means = layers.statistics(posterior)
+        model_pairs, model_means = layers.statistics(self.chains_)
+        steps = [lr * (d - m) for d, m in zip(data_pairs + data_means, model_pairs + model_means,
+                                             strict=True)]  # fmt: skip
+        n_weights = len(self.weights_)
+        for position, (param, velocity, step) in enumerate(
+            zip(self._parameters(), self._velocities, steps, strict=True)
+        ):
+            decay = lr * self.alpha if position < n_weights else 0.0
+            momentum_step(param, velocity, step.astype(param.dtype), momentum, decay=decay)
+
+    def _recognition(self, layers, V):
+        """The bottom-up pass that starts mean field: each hidden layer's mean given the
+        one below, its input doubled below the top to stand in for the layer above."""
+        states = [V]
+        for layer in range(1, layers.n_layers):
+            scale = 2.0 if layer < layers.n_layers - 1 else 1.0
+            eta = scale * (states[-1] @ layers.weights[layer - 1].T)
+            eta += layers.biases[layer]
+            states.append(layers.units[layer].mean(eta, out=eta))
+        return states
+
+    def _mean_field(self, layers, V):
+        """``[V, mu_1, ..., mu_L]``: the mean-field posteriors of the hidden layers."""
+        states = self._recognition(layers, V)
+        layers.mean_field(
+            states, fixed=(0,), n_iter=self.mean_field_max_iter, tol=self.mean_field_tol,
+            damping=self.mean_field_damping,
+        )  # fmt: skip
+        return states
+
+    def _reconstruction_error(self, V):
+        layers = self._layers()
+        posterior = self._mean_field(layers, V)
+        reconstruction = layers.mean(0, posterior)
+        return float(((V - reconstruction) ** 2).sum(axis=1).mean())
+
+    # ----------------------------------------------------------- transformation
+
+    def transform(self, X, *, layer=None):
+        """Mean-field posterior means of a hidden layer: features for a Pipeline.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        layer : int, default=None
+            Index into ``hidden_layer_sizes`` (negative counts from the top); None
+            reads the top layer.
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, n_units of the layer)
+        """
+        V = as_dense(self._fitted_rows(X))
+        layer = _layer_index(layer, len(self.weights_))
+        return self._mean_field(self._layers(), V)[layer + 1]
+
+    # ---------------------------------------------------------------- sampling
+
+    def sample(
+        self,
+        n_samples=1,
+        *,
+        n_steps=1000,
+        X=None,
+        mask=None,
+        from_chains=False,
+        mean=False,
+        random_state=None,
+    ):
+        """Draw visible samples by block Gibbs sampling of all layers.
+
+        Each step samples the odd layers given the even ones, then the even
+        layers given the odd ones. Chains start from the visible base rates,
+        from the persistent chains of training (``from_chains=True``), or from
+        the rows of ``X``, the hidden layers sampled upwards. With ``mask`` the
+        units it marks keep ``X``'s values: the chains then sample the rest from
+        its exact conditional distribution (inpainting).
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples (ignored when ``X`` is given: one per row).
+
+        n_steps : int, default=1000
+            Gibbs steps before the samples are read.
+
+        X : array-like of shape (n_rows, n_features), default=None
+            Starting rows, and the clamped values where ``mask`` is True.
+
+        mask : array-like of bool, shape (n_features,) or (n_rows, n_features), default=None
+            True where a unit is clamped to ``X``'s value. Requires ``X``.
+
+        from_chains : bool, default=False
+            Start from the persistent chains (cycled when more samples are asked).
+
+        mean : bool, default=False
+            Return ``E[v | h_1]`` of the last step instead of sampled states.
+
+        random_state : int, RandomState instance or None, default=None
+            None continues the machine's own generator; it advances only when the
+            call succeeds.
+
+        Returns
+        -------
+        samples : ndarray of shape (n_samples, n_features)
+            In the units of the training data.
+        """
+        V, clamp = check_sampling(self, n_samples, n_steps, X, mask)
+        clamp = None if clamp is None else {0: clamp}
+        with draw_generator(self, random_state) as rng:
+            if X is not None:
+                states = self._up_states(V, rng)
+            elif from_chains:
+                rows = np.arange(n_samples) % self.chains_[0].shape[0]
+                states = [s[rows].copy() for s in self.chains_]
+            else:
+                states = self._fresh_states(n_samples, rng)
+            layers = self._layers()
+            for step in range(n_steps):
+                layers.sweep(states, rng, clamp, mean_last=mean and step == n_steps - 1)
+        return self._to_data_units(states[0])
+
+    # ------------------------------------------------------------ likelihood
+
+    def score_samples(self, X, return_std=False):
+        """Log-likelihood of each row, or its mean-field lower bound, in nats.
+
+        With ``mu`` the mean-field posteriors of the hidden layers (:meth:`transform`)::
+
+            log p(v) >= -E(v, mu) + sum_l H(mu_l) - log Z
+
+        (the energy is linear in each layer, so its expectation under the
+        factorial ``Q`` is the energy at the means). ``likelihood`` chooses the
+        bound, or the exact ``log p(v)`` of small machines: the hidden layers of
+        one parity enumerated, those of the other summed out analytically. For
+        Gaussian visible units the density is that of the data in its own units.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        return_std : bool, default=False
+            Also return each value's standard error (that of ``log Z``).
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+
+        std : ndarray of shape (n_samples,)
+            Only with ``return_std=True``.
+        """
+        V = as_dense(self._fitted_rows(X))
+        kind = self._likelihood_method()
+        log_z = self._log_partition("exact" if kind == "exact" else self._partition_method())
+        layers = self._layers(np.float64)
+        V = np.asarray(V, dtype=np.float64)
+        if kind == "exact":
+            values = self._exact_log_marginal(layers, V)
+        else:
+            posterior = self._mean_field(layers, V)
+            entropy = sum(_bernoulli_entropy(mu) for mu in posterior[1:])
+            values = layers.log_marginal(posterior, summed=()) + entropy
+        values = values - log_z.log_z - self._log_jacobian()
+        if return_std:
+            return values, np.full(V.shape[0], log_z.std)
+        return values
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples` over the rows of X, in nats.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def _summed_hidden(self):
+        """The hidden layers an exact ``log p*(v)`` enumerates (the parity with fewer
+        units), and the total number of their units."""
+        n_layers = len(self.weights_) + 1
+        odd = list(range(1, n_layers, 2))
+        even = list(range(2, n_layers, 2))
+        widths = self._widths()
+
+        def units(layers):
+            return sum(widths[layer] for layer in layers)
+
+        enumerated = even if units(even) < units(odd) else odd
+        return enumerated, units(enumerated)
+
+    def _likelihood_method(self):
+        _, n_units = self._summed_hidden()
+        if self.likelihood == "exact":
+            check_enumerable(n_units, "hidden layers of one parity")
+            return "exact"
+        if self.likelihood == "bound":
+            return "bound"
+        small = n_units <= MAX_AUTO_SUMMED_UNITS
+        return "exact" if small and self._partition_method() == "exact" else "bound"
+
+    def _exact_log_marginal(self, layers, V):
+        """``log p*(v) = log sum_h exp(-E(v, h))`` per row: every joint state of the hidden
+        layers of one parity visited, the others summed out."""
+        enumerated, n_units = self._summed_hidden()
+        summed = {layer for layer in range(1, layers.n_layers) if layer not in enumerated}
+        if not enumerated:  # one hidden layer: an RBM's -F(v)
+            return layers.log_marginal([V] + [None] * (layers.n_layers - 1), summed)
+        sizes = [len(layers.biases[layer]) for layer in enumerated]
+        n_states, n_rows = 1 << n_units, V.shape[0]
+        per_block = chunk_rows(
+            _SCORE_BYTES_PER_UNIT * sum(self._widths()), None,
+            "the likelihood's sum over hidden states",
+            "Score fewer rows at a time, use smaller hidden layers, or likelihood='bound'.",
+        )  # fmt: skip
+        rows_per_block = max(1, per_block // n_states)
+        states_per_block = min(n_states, per_block)
+        log_p = np.full(n_rows, -np.inf)
+        for lo in range(0, n_rows, rows_per_block):
+            block = V[lo : lo + rows_per_block]
+            for start in range(0, n_states, states_per_block):
+                joint = binary_states(n_units, start, min(start + states_per_block, n_states))
+                states = [np.repeat(block, joint.shape[0], axis=0)]
+                states += [None] * (layers.n_layers - 1)
+                parts = np.split(np.tile(joint, (block.shape[0], 1)), np.cumsum(sizes)[:-1], 1)
+                for layer, part in zip(enumerated, parts, strict=True):
+                    states[layer] = part
+                weights = layers.log_marginal(states, summed).reshape(block.shape[0], -1)
+                log_p[lo : lo + block.shape[0]] = np.logaddexp(
+                    log_p[lo : lo + block.shape[0]], logsumexp(weights, axis=1)
+                )
+        return log_p
+
+    def log_partition(self):
+        """The log partition function ``log Z`` and its uncertainty.
+
+        Exact by enumerating the layers of one parity (the other summed out) for
+        small machines, otherwise AIS from the base-rate model with the odd layers
+        summed out analytically (Salakhutdinov & Hinton 2009); computed once per
+        fitted model and cached. See :meth:`RestrictedBM.log_partition` for what
+        the uncertainty means.
+
+        Returns
+        -------
+        estimate : LogPartition
+        """
+        check_is_fitted(self)
+        return self._log_partition(self._partition_method())
+
+    def log_partition_bounds(self, n_steps=1000):
+        """Bracket ``log Z`` between forward and reverse AIS (see
+        :meth:`RestrictedBM.log_partition_bounds`); reverse AIS starts from the
+        persistent chains after ``n_steps`` more Gibbs steps.
+
+        Parameters
+        ----------
+        n_steps : int, default=1000
+            Gibbs steps from the persistent chains before reverse annealing.
+
+        Returns
+        -------
+        forward, reverse : LogPartition
+        """
+        check_is_fitted(self)
+        check_count(n_steps, "n_steps", minimum=0)
+        forward = self._log_partition("ais")
+        check_rows_memory(self, self.n_runs, "n_runs")
+        rng = np.random.default_rng([self._ais_seed, 1])
+        rows = np.arange(self.n_runs) % self.chains_[0].shape[0]
+        states = [s[rows].copy() for s in self.chains_]
+        layers = self._layers()
+        for _ in range(n_steps):
+            layers.sweep(states, rng)
+        start = [s if layer % 2 == 0 else None for layer, s in enumerate(states)]
+        return forward, self._ais(rng, start)
+
+    def _log_partition(self, method):
+        return cached_log_partition(self, method, self._compute_log_partition)
+
+    def _partition_method(self):
+        return partition_method(self.partition, self._enumerated_units()[1], "layers of one parity")
+
+    def _enumerated_units(self):
+        """The layers exact ``log Z`` enumerates: the odd ones, or the even ones when they
+        have fewer units and are all binary."""
+        widths = self._widths()
+        odd = list(range(1, len(widths), 2))
+        even = list(range(0, len(widths), 2))
+        n_odd, n_even = sum(widths[i] for i in odd), sum(widths[i] for i in even)
+        if self.visible == "bernoulli" and n_even < n_odd:
+            return even, n_even
+        return odd, n_odd
+
+    def _compute_log_partition(self, method):
+        if method == "exact":
+            return self._layers(np.float64).exact_log_partition(self._enumerated_units()[0])
+        return self._ais(np.random.default_rng(self._ais_seed))
+
+    def _ais(self, rng, start=None):
+        check_rows_memory(self, self.n_runs, "n_runs")
+        base = self._visible_base if self.visible == "bernoulli" else self.intercepts_[0]
+        return self._layers().ais(base, self.n_runs, ais_betas(self.n_betas), rng, start=start)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.positive_only = self.visible == "bernoulli"
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+#: Training rows on which the DBM's reconstruction curve is computed.
+_MONITOR_ROWS = 500
+
+
+def _layer_index(layer, n_layers):
+    """A hidden layer's index from ``transform``'s ``layer`` argument (None: the top)."""
+    if layer is None:
+        return n_layers - 1
+    if not isinstance(layer, Integral) or isinstance(layer, bool):
+        raise TypeError(f"layer must be an integer index of a hidden layer, got {layer!r}.")
+    if not -n_layers <= layer < n_layers:
+        raise ValueError(
+            f"layer={layer} is not one of the model's {n_layers} hidden layers "
+            f"(0 to {n_layers - 1}, or negative from the top)."
+        )
+    return layer % n_layers
+
+
+def _base_rate_logits(Z):
+    """Visible biases of the base-rate model: the log-odds of each feature's mean,
+    clipped away from 0 and 1 (Hinton's practical guide)."""
+    p = np.clip(np.asarray(Z.mean(axis=0)).ravel(), 1e-3, 1 - 1e-3)
+    return np.log(p / (1 - p)).astype(Z.dtype)
+
+
+def _bernoulli_entropy(p):
+    """Entropy of factorial Bernoulli units of means ``p``, per row."""
+    return -(xlogy(p, p) + xlogy(1 - p, 1 - p)).sum(axis=1)
+
+
+class _Stage:
+    """What the epoch loop needs of a training stage that is not an estimator."""
+
+    def __init__(self, name, verbose):
+        self.loop_name, self.verbose, self.n_iter_ = name, verbose, 0
+
+
+def _train_modified_rbm(data, n_hidden, up, down, visible_units, template, rng, name, verbose):
+    """CD-k training of one of the pretraining RBMs of a deep Boltzmann machine.
+
+    Its hidden units get ``c + up * W v`` and its visible units ``b + down * W'h``
+    (Salakhutdinov & Hinton 2009: ``up = 2`` for the first layer, ``down = 2`` for
+    the last, both for the middle ones). The update is the RBM's, with the
+    reconstruction's visible means and the template's learning rate, schedule,
+    epochs, minibatches, momentum, weight cost and ``k``. Returns ``(W, b, c)``.
+    """
+    dtype = data.dtype
+    n_visible = data.shape[1]
+    W = (0.01 * rng.standard_normal((n_hidden, n_visible))).astype(dtype)
+    b = (_base_rate_logits(data) if visible_units.name == "bernoulli"
+         else np.zeros(n_visible, dtype))  # fmt: skip
+    c = np.zeros(n_hidden, dtype)
+    velocities = [np.zeros_like(p) for p in (W, b, c)]
+    hidden = UNITS["bernoulli"]
+
+    def scaled(factor):
+        return Layers([visible_units, hidden], [b, c], [factor * W])
+
+    def update(rows, lr, momentum):
+        v_data = as_dense(data[rows])
+        upward, downward = scaled(up), scaled(down)
+        h_data = upward.mean(1, [v_data, None])
+        h = hidden.sample(h_data, rng)
+        for _ in range(template.k):
+            v_model = downward.mean(0, [None, h])
+            h_model = upward.mean(1, [v_model, None])
+            h = hidden.sample(h_model, rng)
+        n = v_data.shape[0]
+        steps = (
+            lr * (h_data.T @ v_data - h_model.T @ v_model) / n,
+            lr * (v_data.mean(axis=0) - v_model.mean(axis=0)),
+            lr * (h_data.mean(axis=0) - h_model.mean(axis=0)),
+        )
+        for position, (param, velocity, step) in enumerate(
+            zip((W, b, c), velocities, steps, strict=True)
+        ):
+            decay = lr * template.alpha if position == 0 else 0.0
+            momentum_step(param, velocity, step.astype(dtype), momentum, decay=decay)
+
+    monitor = as_dense(data[:_MONITOR_ROWS])
+
+    def end_epoch(interrupted):
+        reconstruction = scaled(down).mean(0, [None, scaled(up).mean(1, [monitor, None])])
+        return {"reconstruction error": float(((monitor - reconstruction) ** 2).sum(1).mean())}
+
+    stage = _Stage(name, verbose)
+    training = Training(
+        update=update,
+        end_epoch=end_epoch,
+        parameters=lambda: [W, b, c],
+        learning_rate=template.learning_rate,
+        schedule=template.learning_rate_schedule,
+        momentum=template.momentum,
+        warm_up_momentum=True,
+        multiply_adds=batch_rows(template.batch_size, data.shape[0]) * W.size,
+    )
+    batch_size = batch_rows(template.batch_size, data.shape[0])
+    run_epochs(stage, training, data.shape[0], template.max_iter, batch_size, rng)
+    return W, b, c

@@ -3,7 +3,6 @@
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -25,10 +24,11 @@ from ._validation import (
     check_fit_memory,
     check_fitted_rows,
     check_magnitude,
-    check_mask,
     check_rows_memory,
+    check_sampling,
     check_unit_interval,
     guarded_fit,
+    standardisation,
 )
 
 #: Rows of training (and held-out) data on which the learning curves are computed:
@@ -42,7 +42,42 @@ _HELD_OUT_CRITERION = "held-out pseudo-log-likelihood"
 _BASE_RATE_EPS = 1e-3
 
 
-class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class _VisibleUnitsMixin:
+    """Data in and out of a model whose visible units are ``visible`` ("bernoulli":
+    values in [0, 1], checked; "gaussian": any values, standardised by the model's
+    ``mean_`` and ``scale_``). The RBM and the deep Boltzmann machine share it."""
+
+    def _validate_training_data(self, X, reset):
+        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=reset)
+        if self.visible == "bernoulli":
+            check_unit_interval(X, type(self).__name__)
+        return check_magnitude(X, "X", type(self).__name__)
+
+    def _standardise(self, X, refit=False):
+        """Data in model units: as given (Bernoulli) or standardised (Gaussian)."""
+        if self.visible == "bernoulli":
+            return X
+        if refit:
+            self.mean_, self.scale_ = standardisation(X)
+        return (as_dense(X) - self.mean_) / self.scale_
+
+    def _fitted_rows(self, X):
+        """Rows given to the fitted model, validated, in model units."""
+        X = check_fitted_rows(self, X, accept_sparse=True)
+        if self.visible == "bernoulli":
+            return check_unit_interval(X, type(self).__name__, clip=True)
+        return self._standardise(X)
+
+    def _to_data_units(self, Z):
+        return Z if self.visible == "bernoulli" else Z * self.scale_ + self.mean_
+
+    def _log_jacobian(self):
+        return 0.0 if self.visible == "bernoulli" else float(np.log(self.scale_).sum())
+
+
+class RestrictedBM(
+    _VisibleUnitsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Restricted Boltzmann machine trained by contrastive divergence.
 
     A bipartite energy model over visible units ``v`` and binary hidden units ``h``::
@@ -388,12 +423,6 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self._train(self._standardise(X), None, 1, self._rng, "constant", incremental=True)
         return self
 
-    def _validate_training_data(self, X, reset):
-        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=reset)
-        if self.visible == "bernoulli":
-            check_unit_interval(X, type(self).__name__)
-        return check_magnitude(X, "X", type(self).__name__)
-
     def _n_chains(self, n_rows):
         return self.n_chains or batch_rows(self.batch_size, n_rows)
 
@@ -424,21 +453,6 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             ("n_components", "batch_size", "n_chains"),
             "Lower n_components, batch_size or n_chains, or train on float32 data.",
         )  # fmt: skip
-
-    def _standardise(self, X, refit=False):
-        """Data in model units: as given (Bernoulli) or standardised (Gaussian)."""
-        if self.visible == "bernoulli":
-            return X
-        if refit:
-            self.mean_ = np.asarray(X.mean(axis=0), dtype=X.dtype).ravel()
-            var = (
-                np.asarray((X.multiply(X) if sp.issparse(X) else X * X).mean(axis=0)).ravel()
-                - self.mean_.astype(np.float64) ** 2
-            )
-            scale = np.sqrt(np.maximum(var, 0))
-            scale[scale < 10 * np.finfo(X.dtype).eps] = 1.0
-            self.scale_ = scale.astype(X.dtype)
-        return (as_dense(X) - self.mean_) / self.scale_
 
     def _initialise(self, Z, rng):
         """Fresh parameters as the practical guide advises, chains and histories."""
@@ -488,6 +502,10 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
     def _n_features_out(self):
         return self.components_.shape[0]
 
+    @property
+    def _dtype(self):
+        return self.components_.dtype
+
     def _parameters(self, dtype=None):
         """``(W, b, c)``: the arrays themselves, or copies in ``dtype``."""
         params = (self.components_, self.intercept_visible_, self.intercept_hidden_)
@@ -529,13 +547,6 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.components_, self.intercept_visible_, self.intercept_hidden_ = parameters
 
     # ----------------------------------------------------------- transformation
-
-    def _fitted_rows(self, X):
-        """Rows given to the fitted model, validated, in model units."""
-        X = check_fitted_rows(self, X, accept_sparse=True)
-        if self.visible == "bernoulli":
-            return check_unit_interval(X, type(self).__name__, clip=True)
-        return self._standardise(X)
 
     def transform(self, X):
         """Hidden unit probabilities ``P(h = 1 | v = X)``: the learned features.
@@ -588,9 +599,6 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         X_reconstructed : ndarray of shape (n_samples, n_features)
         """
         return self.inverse_transform(self.transform(X))
-
-    def _to_data_units(self, Z):
-        return Z if self.visible == "bernoulli" else Z * self.scale_ + self.mean_
 
     # ---------------------------------------------------------------- sampling
 
@@ -671,18 +679,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         samples : ndarray of shape (n_samples, n_features)
             In the units of the training data.
         """
-        check_is_fitted(self)
-        check_count(n_samples, "n_samples", minimum=1)
-        check_count(n_steps, "n_steps", minimum=0)
-        if X is None:
-            check_rows_memory(self, n_samples, "n_samples")
-        clamp = None
-        if X is not None:
-            Z = self._chain_start(X)
-            if mask is not None:
-                clamp = np.broadcast_to(check_mask(mask, Z.shape), Z.shape)
-        elif mask is not None:
-            raise ValueError("mask marks units clamped to X's values: pass X as well.")
+        Z, clamp = check_sampling(self, n_samples, n_steps, X, mask)
         with draw_generator(self, random_state) as rng:
             if X is None:
                 Z = (self._chains_from_persistent if from_chains else self._fresh_visible)(
@@ -692,7 +689,7 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
 
     def _chain_start(self, X):
         """Validated rows of X as a fresh dense array in model units: chains start there."""
-        return np.array(as_dense(self._fitted_rows(X)), dtype=self.components_.dtype)
+        return check_sampling(self, 1, 0, X, None)[0]
 
     def _chains_from_persistent(self, n_samples, rng):
         """Visible states drawn from the persistent chains' hidden states (cycled)."""
@@ -777,9 +774,6 @@ class RestrictedBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         score : float
         """
         return float(np.mean(self.score_samples(X)))
-
-    def _log_jacobian(self):
-        return 0.0 if self.visible == "bernoulli" else float(np.log(self.scale_).sum())
 
     def log_partition(self):
         """The log partition function ``log Z`` and its uncertainty.

@@ -16,6 +16,7 @@ from skenergy import (
     BoltzmannClassifier,
     BoltzmannMachine,
     DeepBeliefNetwork,
+    DeepBoltzmannMachine,
     HopfieldMemory,
     ModernHopfieldMemory,
     RestrictedBM,
@@ -44,6 +45,17 @@ def configurations():
         ),
         (
             DeepBeliefNetwork((8, 4), rbm=RestrictedBM(max_iter=2, batch_size=50), random_state=0),
+            X,
+            None,
+        ),
+        (
+            DeepBoltzmannMachine(
+                (8, 4),
+                pretrain=RestrictedBM(max_iter=1, batch_size=50),
+                max_iter=2,
+                batch_size=50,
+                random_state=0,
+            ),
             X,
             None,
         ),

@@ -26,6 +26,7 @@ from skenergy import (
     BoltzmannClassifier,
     BoltzmannMachine,
     DeepBeliefNetwork,
+    DeepBoltzmannMachine,
     HopfieldMemory,
     ModernHopfieldMemory,
     RestrictedBM,
@@ -131,6 +132,10 @@ CLASSIFIER_EXPECTED_FAILURES = HOPFIELD_EXPECTED_FAILURES | {
 #: of the one error that may cause them.
 DOMAIN_ERRORS = {
     "RestrictedBM": (BERNOULLI_EXPECTED_FAILURES, "Bernoulli visible units take values in [0, 1]"),
+    "DeepBoltzmannMachine": (
+        BERNOULLI_EXPECTED_FAILURES,
+        "Bernoulli visible units take values in [0, 1]",
+    ),
     "HopfieldMemory": (HOPFIELD_EXPECTED_FAILURES, "needs binary data"),
     "BoltzmannMachine": (BOLTZMANN_EXPECTED_FAILURES, "needs binary data"),
     "BoltzmannClassifier": (CLASSIFIER_EXPECTED_FAILURES, "needs binary data"),
@@ -156,6 +161,15 @@ def estimators():
         DeepBeliefNetwork(
             (8, 4), rbm=RestrictedBM(max_iter=5, learning_rate=0.002), random_state=0
         ),
+        DeepBoltzmannMachine(
+            (8, 4),
+            visible="gaussian",
+            learning_rate=0.001,
+            pretrain=RestrictedBM(max_iter=2, learning_rate=0.001),
+            max_iter=5,
+            random_state=0,
+        ),  # fmt: skip
+        DeepBoltzmannMachine((8, 4), pretrain=RestrictedBM(max_iter=2), max_iter=5, random_state=0),
         # The defaults, as users meet them (Adam), and momentum SGD.
         BackpropMLPClassifier(random_state=0),
         BackpropMLPRegressor(random_state=0),
@@ -166,7 +180,7 @@ def estimators():
 
 def _restricted_domain(estimator):
     """Whether the estimator runs in the configuration that refuses the checks' data."""
-    if isinstance(estimator, RestrictedBM):
+    if isinstance(estimator, RestrictedBM | DeepBoltzmannMachine):
         return estimator.visible == "bernoulli"
     binary_only = (HopfieldMemory, BoltzmannMachine, BoltzmannClassifier)
     return isinstance(estimator, binary_only) and estimator.binarize is None

@@ -19,6 +19,7 @@ import skenergy._dynamics
 import skenergy._loop
 import skenergy._units
 import skenergy.boltzmann
+import skenergy.deep
 import skenergy.mlp
 import skenergy.rbm
 
@@ -75,7 +76,7 @@ def trained_through_the_loop(monkeypatch):
         training.update = counted
         return run_epochs(estimator, training, *args, **kwargs)
 
-    for module in (skenergy.rbm, skenergy.boltzmann, skenergy.mlp):
+    for module in (skenergy.rbm, skenergy.boltzmann, skenergy.deep, skenergy.mlp):
         monkeypatch.setattr(module, "run_epochs", recording)
     return steps
 
@@ -91,6 +92,8 @@ def test_batch_size_caps_every_minibatch_of_every_epoch(monkeypatch, estimator, 
     n_rows, batch_size = 45, 20
     X = X[:n_rows]
     estimator = clone(estimator).set_params(batch_size=batch_size, max_iter=2)
+    if "pretrain" in estimator.get_params():  # pretraining runs epochs of its own
+        estimator.set_params(pretrain=None)
     if "early_stopping" in estimator.get_params():
         estimator.set_params(early_stopping=False, validation_fraction=None)
     with warnings.catch_warnings():
@@ -109,6 +112,7 @@ RANDOM_METHODS = {
     ("BoltzmannMachine", "sample"): "draw",
     ("BoltzmannMachine", "complete"): "answer",
     ("DeepBeliefNetwork", "sample"): "draw",
+    ("DeepBoltzmannMachine", "sample"): "draw",
     ("HopfieldMemory", "recall"): "answer",
 }
 
