@@ -171,7 +171,7 @@ def main():
     parser.add_argument("--dbm-sizes", type=int, nargs="+", default=[500, 1000])
     parser.add_argument("--dbm-pretrain-epochs", type=int, default=20)
     parser.add_argument("--dbm-epochs", type=int, default=20)
-    parser.add_argument("--dbm-learning-rate", type=float, default=0.005)
+    parser.add_argument("--dbm-learning-rate", type=float, default=0.001)
     parser.add_argument("--dbm-k", type=int, default=1)
     parser.add_argument("--verbose", type=int, default=0)
     parser.add_argument(

@@ -700,8 +700,9 @@ class DeepBoltzmannMachine(
         ``pretrain__max_iter``); a list of fitted RBMs, one per layer, gives the
         starting weights as they are; None starts from small random weights.
 
-    learning_rate : float, default=0.005
-        Step size of the joint training's gradient ascent.
+    learning_rate : float, default=0.001
+        Step size of the joint training's gradient ascent (the paper's code's;
+        on 10000 MNIST digits, 5 epochs, 0.005 ended 15 nats below it).
 
     learning_rate_schedule : {"linear", "constant"}, default="linear"
         ``"linear"`` decays the rate to zero over the ``max_iter`` epochs.
@@ -719,8 +720,8 @@ class DeepBoltzmannMachine(
         L2 weight cost (biases are not decayed).
 
     n_chains : int, default=None
-        Persistent chains ("fantasy particles"); None means ``batch_size``, or
-        the number of training rows if that is smaller.
+        Persistent chains ("fantasy particles"), started at training rows; None
+        means ``batch_size``, or the number of training rows if that is smaller.
 
     k : int, default=1
         Gibbs sweeps of the chains per update.
@@ -850,7 +851,7 @@ class DeepBoltzmannMachine(
         *,
         visible="bernoulli",
         pretrain="rbm",
-        learning_rate=0.005,
+        learning_rate=0.001,
         learning_rate_schedule="linear",
         batch_size=100,
         max_iter=20,
@@ -1028,8 +1029,10 @@ class DeepBoltzmannMachine(
         self.intercepts_ = [self._visible_base.copy()] + [np.zeros(n, dtype) for n in sizes]
         if pretrain is not None:
             self._pretrain(Z, sizes, rng, stop)
-        n_chains = self._n_chains(Z.shape[0])
-        self.chains_ = self._fresh_states(n_chains, rng)
+        # The chains start at training rows (cycled when there are more chains), the
+        # hidden layers sampled upwards: in the data's modes, as the paper's code does.
+        rows = rng.permutation(Z.shape[0])[np.arange(self._n_chains(Z.shape[0])) % Z.shape[0]]
+        self.chains_ = self._up_states(np.array(as_dense(Z[np.sort(rows)])), rng)
         parameters = self._parameters()
         self._velocities = [np.zeros_like(p) for p in parameters]
         self.n_iter_ = 0
