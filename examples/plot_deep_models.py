@@ -1,6 +1,6 @@
 """
 Digits dreamed by an RBM, a deep belief network and a deep Boltzmann machine
-===========================================================================
+============================================================================
 
 Three generative models of binarised 8x8 digits: a :class:`~skenergy.RestrictedBM`,
 a :class:`~skenergy.DeepBeliefNetwork` grown from that same RBM by adding a layer
