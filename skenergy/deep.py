@@ -47,7 +47,7 @@ from ._validation import (
     check_unit_interval,
     guarded_fit,
 )
-from .rbm import RestrictedBM, _VisibleUnitsMixin
+from .rbm import RestrictedBM, _VisibleUnitsMixin, base_rate_logits
 
 #: Hidden units below the top RBM up to which ``likelihood="auto"`` (and the
 #: bound) sum over their joint states: 4096 states, a fraction of a second on
@@ -388,8 +388,7 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
             In the units of the training data.
         """
         check_is_fitted(self)
-        dtype = self.rbms_[-1].components_.dtype
-        H = check_array(H, dtype=dtype)
+        H = check_array(H, dtype=self._dtype)
         if H.shape[1] != self._n_features_out:
             raise ValueError(
                 f"H must have shape (n_samples, {self._n_features_out}), got {H.shape}."
@@ -1024,7 +1023,7 @@ class DeepBoltzmannMachine(
         ]
         self._visible_base = np.zeros(widths[0], dtype=dtype)
         if self.visible == "bernoulli":
-            self._visible_base = _base_rate_logits(Z)
+            self._visible_base = base_rate_logits(Z)
             self.mean_ = self.scale_ = None
         self.intercepts_ = [self._visible_base.copy()] + [np.zeros(n, dtype) for n in sizes]
         if pretrain is not None:
@@ -1102,7 +1101,7 @@ class DeepBoltzmannMachine(
         hidden layers sampled upwards from them."""
         units = UNITS[self.visible]
         base = self._visible_base if self.visible == "bernoulli" else self.intercepts_[0]
-        centre = np.repeat(units.mean(base.astype(self.weights_[0].dtype))[None, :], n_rows, 0)
+        centre = np.repeat(units.mean(base.astype(self._dtype))[None, :], n_rows, 0)
         return self._up_states(units.sample(centre, rng, out=centre), rng)
 
     def _up_states(self, V, rng):
@@ -1154,7 +1153,9 @@ class DeepBoltzmannMachine(
             zip(self._parameters(), self._velocities, steps, strict=True)
         ):
             decay = lr * self.alpha if position < n_weights else 0.0
-            momentum_step(param, velocity, step.astype(param.dtype), momentum, decay=decay)
+            momentum_step(
+                param, velocity, step.astype(param.dtype, copy=False), momentum, decay=decay
+            )
 
     def _recognition(self, layers, V):
         """The bottom-up pass that starts mean field: each hidden layer's mean given the
@@ -1482,13 +1483,6 @@ def _layer_index(layer, n_layers):
     return layer % n_layers
 
 
-def _base_rate_logits(Z):
-    """Visible biases of the base-rate model: the log-odds of each feature's mean,
-    clipped away from 0 and 1 (Hinton's practical guide)."""
-    p = np.clip(np.asarray(Z.mean(axis=0)).ravel(), 1e-3, 1 - 1e-3)
-    return np.log(p / (1 - p)).astype(Z.dtype)
-
-
 def _bernoulli_entropy(p):
     """Entropy of factorial Bernoulli units of means ``p``, per row."""
     return -(xlogy(p, p) + xlogy(1 - p, 1 - p)).sum(axis=1)
@@ -1513,7 +1507,7 @@ def _train_modified_rbm(data, n_hidden, up, down, visible_units, template, rng, 
     dtype = data.dtype
     n_visible = data.shape[1]
     W = (0.01 * rng.standard_normal((n_hidden, n_visible))).astype(dtype)
-    b = (_base_rate_logits(data) if visible_units.name == "bernoulli"
+    b = (base_rate_logits(data) if visible_units.name == "bernoulli"
          else np.zeros(n_visible, dtype))  # fmt: skip
     c = np.zeros(n_hidden, dtype)
     velocities = [np.zeros_like(p) for p in (W, b, c)]
@@ -1541,7 +1535,7 @@ def _train_modified_rbm(data, n_hidden, up, down, visible_units, template, rng, 
             zip((W, b, c), velocities, steps, strict=True)
         ):
             decay = lr * template.alpha if position == 0 else 0.0
-            momentum_step(param, velocity, step.astype(dtype), momentum, decay=decay)
+            momentum_step(param, velocity, step.astype(dtype, copy=False), momentum, decay=decay)
 
     monitor = as_dense(data[:_MONITOR_ROWS])
 

@@ -463,8 +463,7 @@ class RestrictedBM(
         self.intercept_hidden_ = np.zeros(self.n_components, dtype=dtype)
         self._visible_base = np.zeros(n_features, dtype=dtype)
         if self.visible == "bernoulli":
-            p = np.clip(np.asarray(Z.mean(axis=0)).ravel(), _BASE_RATE_EPS, 1 - _BASE_RATE_EPS)
-            self._visible_base = np.log(p / (1 - p)).astype(dtype)
+            self._visible_base = base_rate_logits(Z)
         self.intercept_visible_ = self._visible_base.copy()
         self.h_samples_ = np.zeros((self._n_chains(Z.shape[0]), self.n_components), dtype=dtype)
         self._velocities = tuple(np.zeros_like(p) for p in self._parameters())
@@ -888,6 +887,15 @@ class RestrictedBM(
         tags.input_tags.positive_only = self.visible == "bernoulli"
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def base_rate_logits(Z):
+    """Visible biases of the base-rate model: the log-odds of each feature's mean,
+    clipped into ``[eps, 1 - eps]`` (Hinton's practical guide), in Z's dtype. The
+    RBM's and the deep Boltzmann machine's visible units start there, and AIS
+    anneals from there."""
+    p = np.clip(np.asarray(Z.mean(axis=0)).ravel(), _BASE_RATE_EPS, 1 - _BASE_RATE_EPS)
+    return np.log(p / (1 - p)).astype(Z.dtype)
 
 
 def _monitor_rows(n_rows):
