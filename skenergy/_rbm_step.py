@@ -4,8 +4,10 @@
 on the layered core: sample, take the data and model statistics, update in the
 velocity form of :mod:`skenergy._optim`. :class:`FusedTrainer` computes the same
 step with three matrix products and no other pass over the parameters; the
-training loop uses it, and a test checks that both give the same parameters,
-velocities and chains from the same random stream.
+training loop uses it for binary hidden units, and a test checks that both give
+the same parameters, velocities and chains from the same random stream. Any
+other hidden unit type (Gaussian) trains by the plain step, through
+:class:`PlainTrainer`.
 
 The fused step's conventions, explained once:
 
@@ -36,6 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._blas import gemm
+from ._layered import Layers
 from ._optim import add_penalties, momentum_step
 from ._sampling import sample_bernoulli_tanh, sample_gaussian
 
@@ -95,6 +98,46 @@ def plain_step(
         decay, shrink = (lr * alpha, lr * l1) if penalised else (0.0, 0.0)
         momentum_step(param, velocity, step.astype(param.dtype), momentum, decay, shrink)
     return h
+
+
+class PlainTrainer:
+    """The training loop's trainer that runs :func:`plain_step`, on copies of the
+    estimator's parameters, velocities and chains that :meth:`publish` writes back
+    (the interface of :class:`FusedTrainer`)."""
+
+    def __init__(self, rbm, max_batch):
+        self.rbm = rbm
+        self.persistent = rbm.method == "pcd"
+        W, b, c = (p.copy() for p in rbm._parameters())
+        self.layers = Layers(rbm._layers().units, [b, c], [W])
+        self.velocities = tuple(v.copy() for v in rbm._velocities)
+        self.chains = rbm.h_samples_.copy() if self.persistent else None
+
+    def update(self, Z, rows, lr, momentum, rng):
+        """One stochastic gradient step on the minibatch ``Z[rows]``."""
+        rbm = self.rbm
+        batch = Z[rows].toarray() if sp.issparse(Z) else np.take(Z, rows, axis=0)
+        sparsity = None
+        if rbm.sparsity_target is not None:
+            sparsity = (rbm.sparsity_target, rbm.sparsity_cost, rbm._mean_activation)
+        chains = plain_step(
+            self.layers, batch, self.chains, self.velocities, rng, lr=lr, momentum=momentum,
+            k=rbm.k, persistent=self.persistent, alpha=rbm.alpha, l1=rbm.l1, sparsity=sparsity,
+        )  # fmt: skip
+        if self.persistent:
+            self.chains = chains
+
+    def publish(self):
+        """Write copies of the parameters, velocities and chains back to the estimator."""
+        rbm, (b, c), W = self.rbm, self.layers.biases, self.layers.weights[0]
+        rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_ = (
+            W.copy(),
+            b.copy(),
+            c.copy(),
+        )
+        rbm._velocities = tuple(v.copy() for v in self.velocities)
+        if self.persistent:
+            rbm.h_samples_ = self.chains.copy()
 
 
 class FusedTrainer:

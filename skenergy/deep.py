@@ -33,7 +33,13 @@ from ._partition import (
     partition_method,
 )
 from ._sampling import ais_betas, draw_generator, make_generator
-from ._stack import layer_rbm, leaves_unit_interval, stack_rbms
+from ._stack import (
+    check_binary_hidden,
+    layer_features,
+    layer_rbm,
+    leaves_unit_interval,
+    stack_rbms,
+)
 from ._units import UNITS, binary_states
 from ._validation import (
     as_dense,
@@ -266,11 +272,12 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         features = X
         for rbm in self.rbms_:
             rbm.partial_fit(features)
-            features = rbm.transform(features).astype(X.dtype)
+            features = layer_features(rbm, features, X.dtype)
         return self
 
     def _template(self):
         template = RestrictedBM() if self.rbm is None else self.rbm
+        check_binary_hidden(template, type(self).__name__, "the rbm template")
         if self.verbose and not template.verbose:
             template = clone(template).set_params(verbose=self.verbose)
         return template
@@ -1044,6 +1051,7 @@ class DeepBoltzmannMachine(
             self._use_fitted_rbms(self.pretrain, [Z.shape[1], *sizes])
             return
         template = RestrictedBM() if isinstance(self.pretrain, str) else self.pretrain
+        check_binary_hidden(template, type(self).__name__, "the pretrain template")
         n_layers, features = len(sizes), Z
         for layer in range(n_layers):
             if stop is not None and stop():
@@ -1077,6 +1085,9 @@ class DeepBoltzmannMachine(
                     f"pretrain must hold fitted RestrictedBM instances, one per hidden layer; "
                     f"got {rbm!r} at position {layer}."
                 )
+            check_binary_hidden(
+                rbm, type(self).__name__, f"the RBM at position {layer} of pretrain"
+            )
             shape = (widths[layer + 1], widths[layer])
             if rbm.components_.shape != shape:
                 raise ValueError(

@@ -113,9 +113,9 @@ def _constant_prediction_loss(loss, Y, weights):
 class _Network:
     """Forward and backward passes of one minibatch, in preallocated buffers."""
 
-    def __init__(self, coefs, intercepts, activation, dropout, max_rows, dtype):
+    def __init__(self, coefs, intercepts, activations, dropout, max_rows, dtype):
         self.coefs, self.intercepts = coefs, intercepts
-        self.activate, self.derivative = ACTIVATIONS[activation]
+        self.functions = [ACTIVATIONS[name] for name in activations]  # one per hidden layer
         self.dropout = dropout
         widths = [W.shape[1] for W in coefs]
         self.Z = [np.empty((max_rows, width), dtype) for width in widths]
@@ -138,7 +138,7 @@ class _Network:
             Z += b
             if layer == len(self.coefs) - 1:
                 return Z
-            A = self.activate(Z, out=self.A[layer][:n])
+            A = self.functions[layer][0](Z, out=self.A[layer][:n])
             if rng is not None and self.dropout:
                 mask = self.masks[layer][:n]
                 keep = rng.random(mask.shape) >= self.dropout
@@ -163,7 +163,7 @@ class _Network:
             if rng is not None and self.dropout:
                 below *= self.masks[layer - 1][:n]
             z = self.Z[layer - 1][:n]  # no longer needed: the slope overwrites it
-            below *= self.derivative(z, self.A[layer - 1][:n], z)
+            below *= self.functions[layer - 1][1](z, self.A[layer - 1][:n], z)
             delta = below
         return self.grad_W, self.grad_b
 
@@ -173,7 +173,7 @@ class _BaseMLP(BaseEstimator):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS))],
+        "activation": [StrOptions(set(ACTIVATIONS)), list, tuple],
         "solver": [StrOptions({"adam", "sgd", "lbfgs"})],
         "learning_rate": [None, Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions({"constant", "linear"})],
@@ -262,6 +262,20 @@ class _BaseMLP(BaseEstimator):
     def _layer_sizes(self, n_features, n_outputs):
         return [n_features, *check_layer_sizes(self.hidden_layer_sizes), n_outputs]
 
+    def _activations(self):
+        """The activation of each hidden layer of the network, by name."""
+        n_hidden = len(self.coefs_) - 1
+        if isinstance(self.activation, str):
+            return [self.activation] * n_hidden
+        names = list(self.activation)
+        unknown = [name for name in names if name not in ACTIVATIONS]
+        if unknown or len(names) != n_hidden:
+            raise ValueError(
+                f"activation must be one of {sorted(ACTIVATIONS)}, or a list of them with "
+                f"one per hidden layer ({n_hidden} here); got {self.activation!r}."
+            )
+        return names
+
     def _initialise(self, X, n_outputs, rng):
         """Glorot-uniform weights, zero biases, zero velocities.
 
@@ -279,6 +293,7 @@ class _BaseMLP(BaseEstimator):
             bound = np.sqrt(6.0 / (fan_in + fan_out))
             self.coefs_.append(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(X.dtype))
             self.intercepts_.append(np.zeros(fan_out, dtype=X.dtype))
+        self._activations()  # checked before any work
         if self.pretrain is not None:
             self._pretrain(X)
         self._velocities = [np.zeros_like(p) for p in (*self.coefs_, *self.intercepts_)]
@@ -338,7 +353,8 @@ class _BaseMLP(BaseEstimator):
             rbms = []
         template = self.pretrain if hasattr(self.pretrain, "fit") else RestrictedBM()
         sizes = [W.shape[1] for W in self.coefs_[:n_stacked]]
-        rbms = stack_rbms(template, X, sizes, self.random_state, fitted=rbms)
+        linear = [layer for layer, name in enumerate(self._activations()) if name == "identity"]
+        rbms = stack_rbms(template, X, sizes, self.random_state, fitted=rbms, linear=linear)
         for layer, rbm in enumerate(rbms):
             W, c = rbm_as_layer(rbm, *self.coefs_[layer].shape)
             self.coefs_[layer] = W.astype(X.dtype)
@@ -383,7 +399,7 @@ class _BaseMLP(BaseEstimator):
                 setattr(self, name, [])
         batch = self._batch_rows(X.shape[0])
         network = _Network(
-            self.coefs_, self.intercepts_, self.activation, self.dropout, batch, X.dtype
+            self.coefs_, self.intercepts_, self._activations(), self.dropout, batch, X.dtype
         )
         epoch_loss = {"total": 0.0, "weight": 0.0, "batches": 0}
 
@@ -453,7 +469,9 @@ class _BaseMLP(BaseEstimator):
             )
         params = [*self.coefs_, *self.intercepts_]
         shapes, sizes = [p.shape for p in params], [p.size for p in params]
-        network = _Network(self.coefs_, self.intercepts_, self.activation, 0.0, X.shape[0], X.dtype)
+        network = _Network(
+            self.coefs_, self.intercepts_, self._activations(), 0.0, X.shape[0], X.dtype
+        )
         share = float(weights.sum())
         name, latest = type(self).__name__, {"time": time.perf_counter()}
 
@@ -563,7 +581,7 @@ class _BaseMLP(BaseEstimator):
         this to relu layers in the first steps, by pushing units below zero for good.
         """
         n = min(X.shape[0], _DEAD_CHECK_ROWS)
-        network = _Network(self.coefs_, self.intercepts_, self.activation, 0.0, n, X.dtype)
+        network = _Network(self.coefs_, self.intercepts_, self._activations(), 0.0, n, X.dtype)
         Z = network.forward(X[:n]).copy()
         problem = None
         for layer, A in enumerate(network.A):
@@ -571,7 +589,7 @@ class _BaseMLP(BaseEstimator):
             if off.mean() >= _DEAD_UNIT_FRACTION:
                 problem = (
                     f"{off.sum()} of {off.size} units of hidden layer {layer + 1} are off "
-                    f"({self.activation} output 0) on every training row checked"
+                    f"({self._activations()[layer]} output 0) on every training row checked"
                 )
                 break
         if problem is None and weights[:n].any():
@@ -668,7 +686,7 @@ class _BaseMLP(BaseEstimator):
     def _output(self, X):
         """Output-layer pre-activations, without dropout, in blocks of rows."""
         network = _Network(
-            self.coefs_, self.intercepts_, self.activation, 0.0, min(X.shape[0], 4096), X.dtype
+            self.coefs_, self.intercepts_, self._activations(), 0.0, min(X.shape[0], 4096), X.dtype
         )
         return np.concatenate(
             [network.forward(X[rows]).copy() for rows in gen_batches(X.shape[0], 4096)]
@@ -701,8 +719,10 @@ _SHARED_PARAMETERS = """
     hidden_layer_sizes : int or sequence of int, default=(100,)
         Units of each hidden layer.
 
-    activation : {"relu", "logistic", "tanh", "arctan", "identity"}, default="relu"
-        Activation of the hidden units.
+    activation : {"relu", "logistic", "tanh", "arctan", "identity"} or list, default="relu"
+        Activation of the hidden units: one for every hidden layer, or a list of
+        one per hidden layer (such as the linear code layer of a deep
+        autoencoder, ``["logistic", "identity", "logistic"]``).
 
     solver : {"adam", "sgd", "lbfgs"}, default="adam"
         ``"adam"``: Adam (Kingma & Ba 2015), scikit-learn's default, which works
@@ -792,8 +812,11 @@ _SHARED_PARAMETERS = """
         keeps the pretrained features as they were learned. A regressor fitted
         from X to X on a mirrored stack (such as 256-64-256) is the deep
         autoencoder of the paper, unrolled: RBMs up to the code layer, the
-        decoder from their transposes. Its code layer is logistic like the
-        others (the paper's is linear, with Gaussian hidden units). With the
+        decoder from their transposes. A layer whose activation is
+        ``"identity"`` (the paper's linear code layer, ``activation=["logistic",
+        "identity", "logistic"]``) is pretrained as an RBM with Gaussian hidden
+        units at a tenth of the template's learning rate, and the RBM above it
+        gets Gaussian visible units. With the
         regressor's ``loss="cross_entropy"`` (the paper's) the logistic output
         layer is the exact transpose of the first RBM, and the network starts
         as the stack's mean-field up-down pass; with the squared error the

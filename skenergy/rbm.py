@@ -1,4 +1,4 @@
-"""Restricted Boltzmann machines with Bernoulli or Gaussian visible units."""
+"""Restricted Boltzmann machines with Bernoulli or Gaussian visible and hidden units."""
 
 from numbers import Integral, Real
 
@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from ._layered import Layers
 from ._loop import EarlyStopping, Training, batch_rows, run_epochs
 from ._partition import cached_log_partition, draw_ais_seed, partition_method
-from ._rbm_step import FusedTrainer
+from ._rbm_step import FusedTrainer, PlainTrainer
 from ._sampling import ais_betas, answer_generator, draw_generator, make_generator
 from ._units import _HERMITE_NODES, UNITS
 from ._validation import (
@@ -80,10 +80,11 @@ class RestrictedBM(
 ):
     """Restricted Boltzmann machine trained by contrastive divergence.
 
-    A bipartite energy model over visible units ``v`` and binary hidden units ``h``::
+    A bipartite energy model over visible units ``v`` and hidden units ``h``::
 
         bernoulli visible:  E(v, h) = -b'v - c'h - v'Wh
         gaussian visible:   E(v, h) = |v - b|^2 / 2 - c'h - v'Wh
+        gaussian hidden:    the term -c'h becomes |h - c|^2 / 2
 
     trained by stochastic gradient ascent on the log-likelihood, with the model
     expectation estimated by CD-k (chains restarted at the data) or PCD-k
@@ -94,12 +95,22 @@ class RestrictedBM(
     Parameters
     ----------
     n_components : int, default=256
-        Number of binary hidden units.
+        Number of hidden units.
 
     visible : {"bernoulli", "gaussian"}, default="bernoulli"
         Type of the visible units. Bernoulli units take values in [0, 1]
         (binary data, or grey levels read as probabilities); Gaussian units
         take any real values.
+
+    hidden : {"bernoulli", "gaussian"}, default="bernoulli"
+        Type of the hidden units. Bernoulli units are binary and their
+        features (:meth:`transform`) probabilities; Gaussian units are linear
+        with unit-variance noise, ``h | v ~ N(c + W v, 1)``, and their features
+        the real values ``c + W v``: the linear code layer of Hinton &
+        Salakhutdinov's (2006) deep autoencoder. With Gaussian hidden units the
+        visible units must be Bernoulli (two Gaussian layers have no
+        normalisable distribution in general), ``sparsity_target`` does not
+        apply, and a learning rate about 10 times smaller suits them.
 
     method : {"pcd", "cd"}, default="pcd"
         ``"pcd"``: persistent chains carried across updates; ``"cd"``: chains
@@ -276,6 +287,7 @@ class RestrictedBM(
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "visible": [StrOptions({"bernoulli", "gaussian"})],
+        "hidden": [StrOptions({"bernoulli", "gaussian"})],
         "method": [StrOptions({"pcd", "cd"})],
         "k": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -308,6 +320,7 @@ class RestrictedBM(
         n_components=256,
         *,
         visible="bernoulli",
+        hidden="bernoulli",
         method="pcd",
         k=1,
         learning_rate=0.01,
@@ -333,6 +346,7 @@ class RestrictedBM(
     ):
         self.n_components = n_components
         self.visible = visible
+        self.hidden = hidden
         self.method = method
         self.k = k
         self.learning_rate = learning_rate
@@ -375,6 +389,7 @@ class RestrictedBM(
         self : RestrictedBM
             The fitted model.
         """
+        self._check_unit_types()
         X = self._validate_training_data(X, reset=True)
         self._check_fit_memory(X)
         continuing = (
@@ -413,6 +428,7 @@ class RestrictedBM(
         self : RestrictedBM
             The updated model.
         """
+        self._check_unit_types()
         first_call = not hasattr(self, "components_")
         X = self._validate_training_data(X, reset=first_call)
         self._check_fit_memory(X)
@@ -422,6 +438,21 @@ class RestrictedBM(
             self._initialise(self._standardise(X, refit=True), self._rng)
         self._train(self._standardise(X), None, 1, self._rng, "constant", incremental=True)
         return self
+
+    def _check_unit_types(self):
+        """Refuse the settings that Gaussian hidden units do not support."""
+        if self.hidden != "gaussian":
+            return
+        if self.visible == "gaussian":
+            raise ValueError(
+                "visible='gaussian' with hidden='gaussian' defines no normalisable "
+                "distribution in general; make one of the two layers 'bernoulli'."
+            )
+        if self.sparsity_target is not None:
+            raise ValueError(
+                "sparsity_target is a target probability of Bernoulli hidden units; "
+                "with hidden='gaussian' leave it None."
+            )
 
     def _n_chains(self, n_rows):
         return self.n_chains or batch_rows(self.batch_size, n_rows)
@@ -516,7 +547,7 @@ class RestrictedBM(
         self._log_partition_cache = {}
         monitor = _Monitor(self, Z, Z_held_out, rng)
         batch_size = batch_rows(self.batch_size, Z.shape[0])
-        trainer = FusedTrainer(self, batch_size)
+        trainer = (FusedTrainer if self.hidden == "bernoulli" else PlainTrainer)(self, batch_size)
 
         def end_epoch(interrupted):
             trainer.publish()
@@ -533,8 +564,8 @@ class RestrictedBM(
             warm_up_momentum=True,
             multiply_adds=batch_size * (Z.shape[1] + 1) * (self.n_components + 1),
             divergence_hint=(
-                "use a smaller one (Gaussian visible units need one 5 to 10 times smaller "
-                "than Bernoulli units)."
+                "use a smaller one (Gaussian visible or hidden units need one 5 to 10 "
+                "times smaller than Bernoulli units)."
             ),
         )
         stopping = None
@@ -715,7 +746,7 @@ class RestrictedBM(
         """The model as a stack of two unit layers (a view of its parameters, or
         copies in ``dtype``)."""
         W, b, c = self._parameters(dtype)
-        return Layers([UNITS[self.visible], UNITS["bernoulli"]], [b, c], [W])
+        return Layers([UNITS[self.visible], UNITS[self.hidden]], [b, c], [W])
 
     # ------------------------------------------------------------ likelihood
 
@@ -839,6 +870,8 @@ class RestrictedBM(
     def _enumerated_layer(self):
         """The layer exact ``log Z`` enumerates: the smaller one, if it is binary."""
         n_hidden, n_visible = self.components_.shape
+        if self.hidden == "gaussian":
+            return 0
         return 0 if self.visible == "bernoulli" and n_visible < n_hidden else 1
 
     def _enumerated_layer_size(self):

@@ -35,6 +35,11 @@ def configurations():
     return [
         (RestrictedBM(n_components=8, max_iter=2, random_state=0), X, None),
         (RestrictedBM(n_components=8, visible="gaussian", max_iter=2, random_state=0), X, None),
+        (
+            RestrictedBM(8, hidden="gaussian", learning_rate=0.001, max_iter=2, random_state=0),
+            X[:, 20:36],  # log Z is enumerated over the visible units: 2**16 states
+            None,
+        ),
         (HopfieldMemory(random_state=0), binary[:8], None),
         (ModernHopfieldMemory(beta=5.0), X[:50], None),
         (BoltzmannMachine(n_components=2, max_iter=2, random_state=0), binary[:60, :10], None),

@@ -355,3 +355,17 @@ def test_a_rows_sampled_bound_does_not_depend_on_the_rows_scored_with_it(monkeyp
     dbn = tiny_dbn().set_params(likelihood="bound", n_bound_samples=5)
     X = tiny_data()
     np.testing.assert_allclose(dbn.score_samples(X)[7:9], dbn.score_samples(X[7:9]))
+
+
+def test_binary_hidden_layers_refuse_a_gaussian_hidden_template():
+    X = tiny_data()
+    gaussian = RestrictedBM(hidden="gaussian", max_iter=1)
+    with pytest.raises(ValueError, match="hidden layers are binary.*hidden='bernoulli'"):
+        DeepBeliefNetwork((3,), rbm=gaussian).fit(X)
+    from skenergy import DeepBoltzmannMachine
+
+    with pytest.raises(ValueError, match="hidden layers are binary.*hidden='bernoulli'"):
+        DeepBoltzmannMachine((3,), pretrain=gaussian).fit(X)
+    fitted = clone(gaussian).set_params(n_components=3, learning_rate=0.001).fit(X)
+    with pytest.raises(ValueError, match="the RBM at position 0 of pretrain"):
+        DeepBoltzmannMachine((3,), pretrain=[fitted]).fit(X)

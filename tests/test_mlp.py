@@ -27,7 +27,7 @@ def small_problem(kind, seed=0):
 
 def objective(model, X, Y, weights):
     """The penalised loss that one SGD step descends, computed from scratch."""
-    network = _Network(model.coefs_, model.intercepts_, model.activation, 0.0, len(X), X.dtype)
+    network = _Network(model.coefs_, model.intercepts_, model._activations(), 0.0, len(X), X.dtype)
     Z = network.forward(X).copy()
     loss = LOSSES[model._loss](Z, Y, weights)
     for W in model.coefs_:
@@ -35,7 +35,9 @@ def objective(model, X, Y, weights):
     return loss
 
 
-@pytest.mark.parametrize("activation", ["relu", "logistic", "tanh", "arctan", "identity"])
+@pytest.mark.parametrize(
+    "activation", ["relu", "logistic", "tanh", "arctan", "identity", ["tanh", "identity"]]
+)
 @pytest.mark.parametrize("kind", ["softmax", "binary", "multilabel", "squared"])
 @pytest.mark.parametrize("penalty", [{}, {"alpha": 0.3}, {"l1": 0.2}])
 def test_backprop_gradient_matches_finite_differences(activation, kind, penalty):
@@ -53,7 +55,7 @@ def test_backprop_gradient_matches_finite_differences(activation, kind, penalty)
     if activation == "relu":  # keep away from the kink, where the derivative jumps
         for b in model.intercepts_[:-1]:
             b += 0.05
-    network = _Network(model.coefs_, model.intercepts_, activation, 0.0, len(X), X.dtype)
+    network = _Network(model.coefs_, model.intercepts_, model._activations(), 0.0, len(X), X.dtype)
     delta = network.forward(X)
     LOSSES[model._loss](delta, Y, weights)
     grad_W, grad_b = ([g.copy() for g in grads] for grads in network.backward(X, delta))
@@ -78,7 +80,7 @@ def test_dropout_is_off_at_prediction():
     model = BackpropMLPClassifier(dropout=0.5, solver="sgd", max_iter=5, random_state=0).fit(X, y)
     first = model.predict_proba(X)
     assert np.array_equal(first, model.predict_proba(X))  # no random masks
-    network = _Network(model.coefs_, model.intercepts_, model.activation, 0.0, len(X), X.dtype)
+    network = _Network(model.coefs_, model.intercepts_, model._activations(), 0.0, len(X), X.dtype)
     Z = network.forward(X)
     expected = np.exp(Z - Z.max(axis=1, keepdims=True))
     assert np.allclose(first, expected / expected.sum(axis=1, keepdims=True))
@@ -363,15 +365,19 @@ def test_a_network_that_learns_nothing_says_so():
             BackpropMLPRegressor(learning_rate=0.1, max_iter=5, random_state=0).fit(X, y / 9)
 
 
-def test_a_cross_entropy_autoencoder_starts_as_the_rbm_stacks_mean_field_pass():
+@pytest.mark.parametrize("code_units", ["bernoulli", "gaussian"])
+def test_a_cross_entropy_autoencoder_starts_as_the_rbm_stacks_mean_field_pass(code_units):
     # With logistic outputs the decoder is the exact transpose of the RBMs: before
-    # fine-tuning, the network computes the stack's deterministic up-down pass.
+    # fine-tuning, the network computes the stack's deterministic up-down pass. A
+    # linear code layer is the mean of a Gaussian-hidden RBM's code units.
     X, _ = digits01()
     first = RestrictedBM(n_components=16, max_iter=3, random_state=0).fit(X)
-    code = RestrictedBM(n_components=4, max_iter=3, random_state=0).fit(first.transform(X))
+    code = RestrictedBM(n_components=4, hidden=code_units, max_iter=3, random_state=0)
+    code.set_params(learning_rate=0.001).fit(first.transform(X))
+    code_activation = "identity" if code_units == "gaussian" else "logistic"
     model = BackpropMLPRegressor(
-        (16, 4, 16), activation="logistic", loss="cross_entropy", max_iter=1,
-        learning_rate=1e-12, random_state=0,
+        (16, 4, 16), activation=["logistic", code_activation, "logistic"],
+        loss="cross_entropy", max_iter=1, learning_rate=1e-12, random_state=0,
         pretrain=[FrozenEstimator(first), FrozenEstimator(code)],
     )  # fmt: skip
     with warnings.catch_warnings():
@@ -396,3 +402,42 @@ def test_the_cross_entropy_loss_is_the_binary_cross_entropy_of_the_predictions()
     assert model.loss_ == pytest.approx(cross_entropy, rel=1e-6)
     with pytest.raises(ValueError, match="loss='cross_entropy' takes targets in \\[0, 1\\]"):
         clone(model).fit(X, 2 * Y)
+
+
+def test_activation_takes_one_name_per_hidden_layer():
+    X, _ = digits01()
+    model = BackpropMLPRegressor((8, 3, 8), activation=["relu", "identity"], max_iter=1)
+    with pytest.raises(ValueError, match="one per hidden layer \\(3 here\\)"):
+        model.fit(X, X)
+    with pytest.raises(ValueError, match="one per hidden layer"):
+        model.set_params(activation=["relu", "identity", "softsign"]).fit(X, X)
+    # The network applies each layer's own function: an identity code layer
+    # outputs its pre-activations, the others their tanh.
+    model.set_params(activation=("tanh", "identity", "tanh"), random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, X)
+    hidden = np.tanh(X @ model.coefs_[0] + model.intercepts_[0])
+    code = hidden @ model.coefs_[1] + model.intercepts_[1]
+    top = np.tanh(code @ model.coefs_[2] + model.intercepts_[2])
+    np.testing.assert_allclose(model.predict(X), top @ model.coefs_[3] + model.intercepts_[3])
+
+
+def test_an_identity_layer_is_pretrained_as_a_gaussian_hidden_rbm():
+    # Hinton & Salakhutdinov's linear code layer: Gaussian hidden units with
+    # Bernoulli visible ones, at a tenth of the template's rate; the decoder above
+    # reads real-valued codes through Gaussian visible units.
+    X, _ = digits01()
+    template = RestrictedBM(max_iter=2, learning_rate=0.02, random_state=0)
+    model = BackpropMLPRegressor(
+        (16, 4, 16), activation=["logistic", "identity", "logistic"], loss="cross_entropy",
+        max_iter=1, learning_rate=1e-12, random_state=0, pretrain=template,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, X)
+    first = clone(template).set_params(n_components=16).fit(X)
+    code = clone(template).set_params(n_components=4, hidden="gaussian", learning_rate=0.002)
+    code.fit(first.transform(X))
+    np.testing.assert_allclose(model.coefs_[1], code.components_.T, atol=1e-6)
+    np.testing.assert_allclose(model.intercepts_[1], code.intercept_hidden_, atol=1e-6)

@@ -82,7 +82,7 @@ def test_default_regressors_do_as_well_as_scikit_learns_on_unscaled_targets(data
 
 def objective(model, X, Y, alpha):
     """The mean cross-entropy plus scikit-learn's penalty ``alpha / (2 n) |W|^2``."""
-    network = _Network(model.coefs_, model.intercepts_, model.activation, 0.0, len(X), X.dtype)
+    network = _Network(model.coefs_, model.intercepts_, model._activations(), 0.0, len(X), X.dtype)
     Z = network.forward(X).copy()
     loss = LOSSES["softmax"](Z, Y, np.full(len(X), 1.0 / len(X)))
     return loss + alpha / (2 * len(X)) * sum(float((W**2).sum()) for W in model.coefs_)

@@ -27,13 +27,21 @@ def states(n):
     return np.array(list(itertools.product([0.0, 1.0], repeat=n)))
 
 
-def random_model(n_visible, n_hidden, visible="bernoulli", scale=1.0, seed=0, dtype=np.float64):
+def random_model(
+    n_visible,
+    n_hidden,
+    visible="bernoulli",
+    scale=1.0,
+    seed=0,
+    dtype=np.float64,
+    hidden="bernoulli",
+):
     """A fitted RestrictedBM whose parameters are then set to random values."""
     rng = np.random.default_rng(seed)
     X = (rng.random((20, n_visible)) < 0.5).astype(dtype)
     if visible == "gaussian":
         X = rng.standard_normal((20, n_visible)).astype(dtype)
-    model = RestrictedBM(n_components=n_hidden, visible=visible, max_iter=0, random_state=seed)
+    model = RestrictedBM(n_hidden, visible=visible, hidden=hidden, max_iter=0, random_state=seed)
     model.fit(X)
     if visible == "gaussian":  # identity standardisation: model units = data units
         model.mean_[:] = 0
@@ -53,13 +61,15 @@ def joint_log_z(model):
 
 
 def exact_gradient(model, X):
-    """Gradient of the mean log-likelihood: <v h'>_data - <v h'>_model by enumeration."""
+    """Gradient of the mean log-likelihood: <v h'>_data - <v h'>_model by enumeration
+    (``E[h | v]``: the logistic of the input for binary hidden units, the input itself
+    for Gaussian ones)."""
     W, c = model.components_, model.intercept_hidden_
     V = states(W.shape[1])
     log_p = model.score_samples(V)
     p = np.exp(log_p)
-    sigmoid = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
-    h_data, h_model = sigmoid(X @ W.T + c), sigmoid(V @ W.T + c)
+    mean = lambda x: 1 / (1 + np.exp(-x)) if model.hidden == "bernoulli" else x  # noqa: E731
+    h_data, h_model = mean(X @ W.T + c), mean(V @ W.T + c)
     grad_W = h_data.T @ X / len(X) - (h_model * p[:, None]).T @ V
     grad_b = X.mean(0) - p @ V
     grad_c = h_data.mean(0) - p @ h_model
@@ -97,9 +107,34 @@ def test_gaussian_log_partition_matches_2d_integral():
     assert total == pytest.approx(1.0, abs=1e-5)
 
 
-@pytest.mark.parametrize("visible", ["bernoulli", "gaussian"])
-def test_ais_matches_exact_log_partition(visible):
-    model = random_model(12, 10, visible=visible, scale=0.6 if visible == "gaussian" else 1.0)
+def test_gaussian_hidden_log_partition_matches_integrals_over_the_hidden_units():
+    # log Z = log sum_v integral exp(-E(v, h)) dh, the hidden integrals by quadrature.
+    model = random_model(3, 2, scale=0.8, hidden="gaussian")
+    assert model.log_partition().method == "exact"
+    W, b, c = model._parameters()
+    total = 0.0
+    for v in states(3):
+        field = W @ v
+
+        def weight(h2, h1, v=v, field=field):
+            h = np.array([h1, h2])
+            return np.exp(b @ v - 0.5 * ((h - c) ** 2).sum() + h @ field)
+
+        total += integrate.dblquad(weight, -30, 30, -30, 30, epsabs=1e-10)[0]
+    assert model.log_partition().log_z == pytest.approx(np.log(total), abs=1e-7)
+    assert logsumexp(model.score_samples(states(3))) == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "visible, hidden, scale",
+    [
+        ("bernoulli", "bernoulli", 1.0),
+        ("gaussian", "bernoulli", 0.6),
+        ("bernoulli", "gaussian", 0.3),
+    ],
+)
+def test_ais_matches_exact_log_partition(visible, hidden, scale):
+    model = random_model(12, 10, visible=visible, scale=scale, hidden=hidden)
     exact = model.log_partition().log_z
     model.set_params(partition="ais", n_betas=3000, n_runs=200)
     estimate = model.log_partition()
@@ -150,8 +185,9 @@ def test_exact_refuses_a_model_too_large_to_enumerate():
 # ------------------------------------------------------------------- gradient
 
 
-def test_exact_gradient_matches_finite_differences():
-    model = random_model(5, 3, scale=0.8)
+@pytest.mark.parametrize("hidden", ["bernoulli", "gaussian"])
+def test_exact_gradient_matches_finite_differences(hidden):
+    model = random_model(5, 3, scale=0.8, hidden=hidden)
     X = (np.random.default_rng(1).random((30, 5)) < 0.4).astype(float)
     analytic = exact_gradient(model, X)
     params = (model.components_, model.intercept_visible_, model.intercept_hidden_)
@@ -200,6 +236,20 @@ def test_cd_k_approaches_the_exact_gradient_as_k_grows():
     assert errors[1] > 5 * errors[30]
 
 
+def test_gaussian_hidden_units_train_by_the_exact_gradient():
+    # The plain step that Gaussian hidden units train by: CD-30 (chains well mixed at
+    # these weights) agrees with the exact gradient within Monte Carlo error, and CD-1,
+    # started at the data, is biased. Linear hidden units make the bias term c + Wv.
+    model = random_model(5, 3, scale=0.7, hidden="gaussian")
+    X = (np.random.default_rng(1).random((8, 5)) < 0.4).astype(float)
+    exact = exact_gradient(model, X)
+    steps = {k: cd_gradient(model, X, k, n_repeats=4000, seed=k) for k in (1, 30)}
+    for step, gradient in zip(steps[30], exact, strict=True):
+        assert np.abs(step - gradient).max() < 0.02
+    errors = {k: np.abs(steps[k][0] - exact[0]).max() for k in (1, 30)}
+    assert errors[1] > 10 * errors[30]
+
+
 def test_pcd_with_more_chains_than_rows_weights_both_phases_as_means():
     # 20000 persistent chains against 4000 data rows: each phase must be averaged over
     # its own count. After 30 Gibbs steps the chains sample the model, so the step is
@@ -215,8 +265,9 @@ def test_pcd_with_more_chains_than_rows_weights_both_phases_as_means():
 # ----------------------------------------------------------------- sampling
 
 
-def test_block_gibbs_sampler_has_the_model_distribution_as_stationary_distribution():
-    model = random_model(4, 3, scale=1.0, seed=3)
+@pytest.mark.parametrize("hidden", ["bernoulli", "gaussian"])
+def test_block_gibbs_sampler_has_the_model_distribution_as_stationary_distribution(hidden):
+    model = random_model(4, 3, scale=1.0 if hidden == "bernoulli" else 0.5, seed=3, hidden=hidden)
     V = states(4)
     p = np.exp(model.score_samples(V))
     n_chains = 20000
@@ -324,6 +375,29 @@ def test_training_raises_the_likelihood_of_bars_and_stripes():
     assert untrained.score(X) < -5.5
     assert model.score(X) > -3.3
     assert model.reconstruction_error_curve_[-1] < model.reconstruction_error_curve_[0]
+
+
+def test_gaussian_hidden_units_learn_bars_and_stripes():
+    X = make_bars_and_stripes(3)
+    model = RestrictedBM(8, hidden="gaussian", learning_rate=0.01, batch_size=14, max_iter=2000)
+    untrained = clone(model).set_params(max_iter=0).fit(X)
+    model.set_params(n_chains=100, random_state=0).fit(X)
+    # Summing linear hidden units out leaves a quadratic energy in v (a Boltzmann
+    # machine with the interactions W'W): short of -log 14 = -2.64, far above the start.
+    assert untrained.score(X) < -6.0
+    assert model.score(X) > -3.5
+    W, b, c = model._parameters()
+    assert np.allclose(model.transform(X), X @ W.T + c)  # the features are E[h | v]
+    reconstruction = 1 / (1 + np.exp(-(b + (X @ W.T + c) @ W)))
+    assert np.allclose(model.inverse_transform(model.transform(X)), reconstruction)
+
+
+def test_gaussian_hidden_units_refuse_what_they_do_not_support():
+    X = make_bars_and_stripes(3)
+    with pytest.raises(ValueError, match="no normalisable distribution.*'bernoulli'"):
+        RestrictedBM(4, visible="gaussian", hidden="gaussian").fit(X)
+    with pytest.raises(ValueError, match="with hidden='gaussian' leave it None"):
+        RestrictedBM(4, hidden="gaussian", sparsity_target=0.1).partial_fit(X)
 
 
 def test_reproducible_under_random_state():
@@ -560,6 +634,14 @@ def test_forward_and_reverse_ais_bracket_the_exact_log_partition():
     model.set_params(n_betas=3000, n_runs=100)
     forward, reverse = model.log_partition_bounds(n_steps=200)
     assert reverse.log_z - forward.log_z < 0.1
+    assert forward.log_z - 0.05 < exact < reverse.log_z + 0.05
+
+
+def test_forward_and_reverse_ais_bracket_log_z_with_gaussian_hidden_units():
+    model = random_model(12, 10, scale=0.5, hidden="gaussian").set_params(n_betas=3000)
+    exact = model.log_partition().log_z  # the 12 visible units enumerated
+    forward, reverse = model.log_partition_bounds(n_steps=200)
+    assert reverse.log_z - forward.log_z < 0.15
     assert forward.log_z - 0.05 < exact < reverse.log_z + 0.05
 
 

@@ -31,3 +31,16 @@ def test_fitted_layers_are_used_as_given():
     bottom = RestrictedBM(n_components=6, max_iter=1, random_state=0).fit(X)
     stack = stack_rbms(RestrictedBM(max_iter=1), X, [6, 4], random_state=0, fitted=[bottom])
     assert stack[0] is bottom and stack[1].n_features_in_ == 6
+
+
+def test_a_linear_layer_is_a_gaussian_hidden_rbm_and_the_one_above_reads_reals():
+    X = load_digits().data[:300] / 16
+    template = RestrictedBM(max_iter=2, learning_rate=0.02)
+    first, code, top = stack_rbms(template, X, [12, 3, 6], random_state=0, linear=[1])
+    assert (first.visible, first.hidden) == ("bernoulli", "bernoulli")
+    assert (code.visible, code.hidden, code.learning_rate) == ("bernoulli", "gaussian", 0.002)
+    assert (top.visible, top.hidden) == ("gaussian", "bernoulli")  # codes leave [0, 1]
+    by_hand = clone(template).set_params(
+        n_components=3, hidden="gaussian", learning_rate=0.002, random_state=0
+    )
+    np.testing.assert_array_equal(code.components_, by_hand.fit(first.transform(X)).components_)
