@@ -19,6 +19,7 @@ from ._rbm_step import FusedTrainer, PlainTrainer
 from ._sampling import ais_betas, answer_generator, draw_generator, make_generator
 from ._units import _HERMITE_NODES, UNITS
 from ._validation import (
+    DIVERGED_MAGNITUDE,
     as_dense,
     check_count,
     check_fit_memory,
@@ -40,6 +41,12 @@ _MIN_MONITOR_ROWS = 100
 _HELD_OUT_CRITERION = "held-out pseudo-log-likelihood"
 #: Visible base rates are clipped into [eps, 1 - eps] before taking log-odds.
 _BASE_RATE_EPS = 1e-3
+#: Parameters beyond this magnitude mean that training with Gaussian hidden units
+#: diverged: summed out, those units leave the energy ``-|c + W'v|^2 / 2``, whose
+#: differences between visible states then reach millions of nats (a point mass).
+#: Such a run stays finite (the Bernoulli visible units saturate), so NaN alone
+#: would never say it.
+_GAUSSIAN_HIDDEN_BOUND = 1e3
 
 
 class _VisibleUnitsMixin:
@@ -110,7 +117,9 @@ class RestrictedBM(
         Salakhutdinov's (2006) deep autoencoder. With Gaussian hidden units the
         visible units must be Bernoulli (two Gaussian layers have no
         normalisable distribution in general), ``sparsity_target`` does not
-        apply, and a learning rate about 10 times smaller suits them.
+        apply, and a learning rate about 10 times smaller suits them; a fit
+        whose parameters pass 1e3 in magnitude fails as diverged (with these
+        units such a model is a point mass, though every number is finite).
 
     method : {"pcd", "cd"}, default="pcd"
         ``"pcd"``: persistent chains carried across updates; ``"cd"``: chains
@@ -563,6 +572,9 @@ class RestrictedBM(
             momentum=self.momentum,
             warm_up_momentum=True,
             multiply_adds=batch_size * (Z.shape[1] + 1) * (self.n_components + 1),
+            parameter_bound=(
+                _GAUSSIAN_HIDDEN_BOUND if self.hidden == "gaussian" else DIVERGED_MAGNITUDE
+            ),
             divergence_hint=(
                 "use a smaller one (Gaussian visible or hidden units need one 5 to 10 "
                 "times smaller than Bernoulli units)."

@@ -400,6 +400,19 @@ def test_gaussian_hidden_units_refuse_what_they_do_not_support():
         RestrictedBM(4, hidden="gaussian", sparsity_target=0.1).partial_fit(X)
 
 
+def test_gaussian_hidden_units_that_run_away_fail_the_fit_loudly():
+    # At three times the rate that learns bars and stripes, the weights run off to
+    # millions while every number stays finite (measured: 5e6 after 2000 epochs);
+    # the fit must say so rather than return a point mass.
+    X = make_bars_and_stripes(3)
+    model = RestrictedBM(8, hidden="gaussian", batch_size=14, n_chains=100, random_state=0)
+    model.set_params(learning_rate=0.01, max_iter=5).fit(X)
+    saved = [p.copy() for p in model._parameters()]
+    with pytest.raises(ValueError, match="Training diverged.*hidden units need one 5 to 10"):
+        model.set_params(learning_rate=0.03, max_iter=2000).fit(X)
+    assert all(np.array_equal(a, b) for a, b in zip(saved, model._parameters(), strict=True))
+
+
 def test_reproducible_under_random_state():
     X = load_digits().data[:300] / 16
     a = RestrictedBM(n_components=10, max_iter=3, random_state=7).fit(X)
