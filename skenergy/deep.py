@@ -700,7 +700,8 @@ class DeepBoltzmannMachine(
         with its upward weights doubled (its hidden units stand in for the
         missing input from above), the last with its downward weights doubled,
         the middle ones with both, so that the composed machine counts each
-        layer's evidence once. ``"rbm"`` trains them by CD-k with
+        layer's evidence once; a layer between two RBMs gets the mean of their
+        two biases for it, as the paper's code does. ``"rbm"`` trains them by CD-k with
         ``RestrictedBM()``'s learning rate, epochs, minibatches, momentum, weight
         cost and ``k``; a ``RestrictedBM`` gives those settings (tunable as
         ``pretrain__max_iter``); a list of fitted RBMs, one per layer, gives the
@@ -1068,6 +1069,11 @@ class DeepBoltzmannMachine(
             self.intercepts_[layer + 1] = c
             if layer == 0:
                 self.intercepts_[0] = b
+            else:
+                # The layer below is this RBM's visible layer as well as the one below's
+                # hidden layer: in the machine it takes half its input from each (the
+                # doubled weights), so its bias is the mean of the two RBMs' biases.
+                self.intercepts_[layer] = 0.5 * (self.intercepts_[layer] + b)
             if layer < n_layers - 1:
                 features = Layers([units, UNITS["bernoulli"]], [b, c], [up * W]).mean(
                     1, [features, None]

@@ -181,15 +181,26 @@ def test_pretraining_doubles_the_weights_the_paper_doubles(monkeypatch, sizes, f
     original = skenergy.deep._train_modified_rbm
 
     def spy(data, n_hidden, up, down, *args, **kwargs):
-        calls.append((data.copy(), up, down))
-        return original(data, n_hidden, up, down, *args, **kwargs)
+        trained = original(data, n_hidden, up, down, *args, **kwargs)
+        calls.append((data.copy(), up, down, [p.copy() for p in trained]))
+        return trained
 
     monkeypatch.setattr(skenergy.deep, "_train_modified_rbm", spy)
     X = tiny_data()
     dbm = DeepBoltzmannMachine(sizes, pretrain=RestrictedBM(max_iter=2), max_iter=0).fit(X)
-    assert [(up, down) for _, up, down in calls] == factors
+    assert [(up, down) for _, up, down, _ in calls] == factors
+    rbms = [trained for *_, trained in calls]
+    np.testing.assert_array_equal(dbm.intercepts_[0], rbms[0][1])
+    np.testing.assert_array_equal(dbm.intercepts_[-1], rbms[-1][2])
+    for layer, (W, _, _) in enumerate(rbms):
+        np.testing.assert_array_equal(dbm.weights_[layer], W)
+    # Between two RBMs, a layer's bias is the mean of theirs: the lower RBM's
+    # hidden bias and the upper one's visible bias.
+    for layer in range(1, len(sizes)):
+        expected = 0.5 * (rbms[layer - 1][2] + rbms[layer][1])
+        np.testing.assert_allclose(dbm.intercepts_[layer], expected, rtol=1e-12)
     if len(sizes) > 1:  # the second RBM sees the first one's doubled-input probabilities
-        W, c = dbm.weights_[0], dbm.intercepts_[1]
+        W, c = rbms[0][0], rbms[0][2]
         np.testing.assert_allclose(calls[1][0], expit(c + 2 * X @ W.T), rtol=1e-10)
 
 
