@@ -55,13 +55,18 @@ class Layers:
 
     # ------------------------------------------------------------- conditionals
 
-    def field(self, layer, states, out=None):
-        """What the neighbouring layers send to ``layer``: ``s_{l-1} W' + s_{l+1} W``."""
+    def neighbours(self, layer):
+        """The layers joined to ``layer`` by a weight matrix."""
+        return [n for n in (layer - 1, layer + 1) if 0 <= n < self.n_layers]
+
+    def field(self, layer, states, out=None, only=None):
+        """What the neighbouring layers (or those in ``only``) send to ``layer``:
+        ``s_{l-1} W' + s_{l+1} W``."""
         parts = []
-        if layer > 0:
-            parts.append((states[layer - 1], self.weights[layer - 1].T))
-        if layer + 1 < self.n_layers:
-            parts.append((states[layer + 1], self.weights[layer]))
+        for neighbour in self.neighbours(layer):
+            if only is None or neighbour in only:
+                W = self.weights[layer] if neighbour > layer else self.weights[layer - 1].T
+                parts.append((states[neighbour], W))
         (first, W), rest = parts[0], parts[1:]
         if out is None:
             out = safe_sparse_dot(first, W, dense_output=True)
@@ -197,12 +202,26 @@ class Layers:
                 rows = next(s.shape[0] for s in states if s is not None)
                 n_units = len(self.biases[layer])
                 states[layer] = np.full((rows, n_units), 0.5, dtype=self.dtype)
+        # What the fixed layers send does not change between passes: computed once
+        # (a third of the work of a pass for the first hidden layer of an MNIST DBM).
+        fixed_input = {}
+        for layer in free:
+            held = [n for n in self.neighbours(layer) if n not in free]
+            fixed_input[layer] = self.biases[layer]
+            if held:
+                fixed_input[layer] = self.field(layer, states, only=held) + self.biases[layer]
         n_passes = 0
         while n_passes < n_iter:
             n_passes += 1
             change = 0.0
             for layer in free:
-                new = self.mean(layer, states)
+                moving = [n for n in self.neighbours(layer) if n in free]
+                eta = self.field(layer, states, only=moving) if moving else None
+                if eta is None:
+                    eta = np.array(np.broadcast_to(fixed_input[layer], states[layer].shape))
+                else:
+                    eta += fixed_input[layer]
+                new = self.units[layer].mean(eta, out=eta)
                 if damping:
                     new *= 1 - damping
                     new += damping * states[layer]
