@@ -204,23 +204,21 @@ class Layers:
                 states[layer] = np.full((rows, n_units), 0.5, dtype=self.dtype)
         # What the fixed layers send does not change between passes: computed once
         # (a third of the work of a pass for the first hidden layer of an MNIST DBM).
-        fixed_input = {}
+        moving, fixed_input = {}, {}
         for layer in free:
+            moving[layer] = [n for n in self.neighbours(layer) if n in free]
             held = [n for n in self.neighbours(layer) if n not in free]
             fixed_input[layer] = self.biases[layer]
             if held:
-                fixed_input[layer] = self.field(layer, states, only=held) + self.biases[layer]
+                fixed_input[layer] = fixed_input[layer] + self.field(layer, states, only=held)
         n_passes = 0
         while n_passes < n_iter:
             n_passes += 1
             change = 0.0
             for layer in free:
-                moving = [n for n in self.neighbours(layer) if n in free]
-                eta = self.field(layer, states, only=moving) if moving else None
-                if eta is None:
-                    eta = np.array(np.broadcast_to(fixed_input[layer], states[layer].shape))
-                else:
-                    eta += fixed_input[layer]
+                eta = (self.field(layer, states, only=moving[layer]) if moving[layer]
+                       else np.zeros_like(states[layer]))  # fmt: skip
+                eta += fixed_input[layer]
                 new = self.units[layer].mean(eta, out=eta)
                 if damping:
                     new *= 1 - damping

@@ -100,10 +100,16 @@ def plain_step(
     return h
 
 
+def minibatch(Z, rows):
+    """The dense rows ``Z[rows]`` of the training data (sparse or dense)."""
+    return Z[rows].toarray() if sp.issparse(Z) else np.take(Z, rows, axis=0)
+
+
 class PlainTrainer:
     """The training loop's trainer that runs :func:`plain_step`, on copies of the
     estimator's parameters, velocities and chains that :meth:`publish` writes back
-    (the interface of :class:`FusedTrainer`)."""
+    (the interface of :class:`FusedTrainer`). It serves the hidden unit types that
+    take no sparsity target (the estimator refuses one for Gaussian units)."""
 
     def __init__(self, rbm, max_batch):
         self.rbm = rbm
@@ -116,13 +122,9 @@ class PlainTrainer:
     def update(self, Z, rows, lr, momentum, rng):
         """One stochastic gradient step on the minibatch ``Z[rows]``."""
         rbm = self.rbm
-        batch = Z[rows].toarray() if sp.issparse(Z) else np.take(Z, rows, axis=0)
-        sparsity = None
-        if rbm.sparsity_target is not None:
-            sparsity = (rbm.sparsity_target, rbm.sparsity_cost, rbm._mean_activation)
         chains = plain_step(
-            self.layers, batch, self.chains, self.velocities, rng, lr=lr, momentum=momentum,
-            k=rbm.k, persistent=self.persistent, alpha=rbm.alpha, l1=rbm.l1, sparsity=sparsity,
+            self.layers, minibatch(Z, rows), self.chains, self.velocities, rng, lr=lr,
+            momentum=momentum, k=rbm.k, persistent=self.persistent, alpha=rbm.alpha, l1=rbm.l1,
         )  # fmt: skip
         if self.persistent:
             self.chains = chains
@@ -130,11 +132,8 @@ class PlainTrainer:
     def publish(self):
         """Write copies of the parameters, velocities and chains back to the estimator."""
         rbm, (b, c), W = self.rbm, self.layers.biases, self.layers.weights[0]
-        rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_ = (
-            W.copy(),
-            b.copy(),
-            c.copy(),
-        )
+        rbm.components_ = W.copy()
+        rbm.intercept_visible_, rbm.intercept_hidden_ = b.copy(), c.copy()
         rbm._velocities = tuple(v.copy() for v in self.velocities)
         if self.persistent:
             rbm.h_samples_ = self.chains.copy()
@@ -178,8 +177,7 @@ class FusedTrainer:
         n_pos = rows.shape[0]
         n_neg = self.chains.shape[1] if self.persistent else n_pos
         V, T = self.visible[:, : n_neg + n_pos], self.hidden[:, : n_neg + n_pos]
-        batch = Z[rows].toarray() if sp.issparse(Z) else np.take(Z, rows, axis=0)
-        V[:n_visible, n_neg:] = batch.T
+        V[:n_visible, n_neg:] = minibatch(Z, rows).T
         self._both_phases(V, T, n_neg, rng)
         if rbm.sparsity_target is not None:
             mean_h_pos = 0.5 + 0.5 * T[:n_hidden, n_neg:].mean(axis=1)
