@@ -108,18 +108,25 @@ def leaves_unit_interval(X):
 
 
 def rbm_as_decoder(rbm, linear):
-    """The transposed RBM as a layer from its hidden to its visible units.
-
-    Bernoulli visible units give ``logit = b + h W``. A hidden decoder layer
-    applies the logistic to it; the linear output layer of the regressor
-    starts from its first-order expansion ``logistic(a) ~ 1/2 + a/4``. Gaussian
-    visible units give standardised values, mapped back to the data's units.
-    """
+    """The transposed RBM as a layer from its hidden to its visible units
+    (:func:`decoder_layer` of its weights and visible biases)."""
     estimator = getattr(rbm, "estimator", rbm)
     W = np.asarray(estimator.components_, dtype=float)
     b = np.asarray(estimator.intercept_visible_, dtype=float)
-    if getattr(estimator, "visible", "bernoulli") == "gaussian":
-        scale, mean = estimator.scale_.astype(float), estimator.mean_.astype(float)
+    return decoder_layer(W, b, linear, *visible_standardisation(estimator))
+
+
+def decoder_layer(W, b, linear, mean=None, scale=None):
+    """``(W, b)`` of shape ``(n_upper, n_lower)``, the downward conditional of a layer
+    given the one above, as a feed-forward layer.
+
+    Bernoulli lower units give ``logit = b + h W``. A hidden decoder layer
+    applies the logistic to it; the linear output layer of the regressor
+    starts from its first-order expansion ``logistic(a) ~ 1/2 + a/4``. Gaussian
+    lower units (``mean`` and ``scale`` of their standardisation given) give
+    standardised values, mapped back to the data's units.
+    """
+    if scale is not None:
         return W * scale, mean + b * scale
     if linear:
         return W / 4, 0.5 + b / 4
@@ -127,7 +134,7 @@ def rbm_as_decoder(rbm, linear):
 
 
 def rbm_as_layer(rbm, n_inputs, n_outputs):
-    """An RBM's hidden layer as ``(W, b)`` acting on raw inputs (Gaussian RBMs standardise)."""
+    """An RBM's hidden layer as ``(W, b)`` acting on raw inputs (:func:`encoder_layer`)."""
     estimator = getattr(rbm, "estimator", rbm)  # a FrozenEstimator wraps the fitted RBM
     W = np.asarray(estimator.components_, dtype=float).T
     c = np.asarray(estimator.intercept_hidden_, dtype=float)
@@ -136,8 +143,22 @@ def rbm_as_layer(rbm, n_inputs, n_outputs):
             f"A pretrained RBM has {W.shape[0]} visible and {W.shape[1]} hidden units; "
             f"its layer needs {n_inputs} and {n_outputs}."
         )
-    if getattr(estimator, "visible", "bernoulli") == "gaussian":
-        scale, mean = estimator.scale_.astype(float), estimator.mean_.astype(float)
+    return encoder_layer(W, c, *visible_standardisation(estimator))
+
+
+def encoder_layer(W, c, mean=None, scale=None):
+    """``(W, c)`` of shape ``(n_inputs, n_outputs)``, the upward input of a layer, acting
+    on raw inputs: the standardisation of Gaussian visible units (``mean`` and
+    ``scale`` given) folded into the weights and biases."""
+    if scale is not None:
         c = c - (mean / scale) @ W
         W = W / scale[:, None]
     return W, c
+
+
+def visible_standardisation(model):
+    """``(mean, scale)`` of a model with Gaussian visible units, as floats; ``(None, None)``
+    for Bernoulli ones."""
+    if getattr(model, "visible", "bernoulli") != "gaussian":
+        return None, None
+    return model.mean_.astype(float), model.scale_.astype(float)

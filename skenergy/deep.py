@@ -35,10 +35,13 @@ from ._partition import (
 from ._sampling import ais_betas, draw_generator, make_generator
 from ._stack import (
     check_binary_hidden,
+    decoder_layer,
+    encoder_layer,
     layer_features,
     layer_rbm,
     leaves_unit_interval,
     stack_rbms,
+    visible_standardisation,
 )
 from ._units import UNITS, binary_states
 from ._validation import (
@@ -1183,6 +1186,39 @@ class DeepBoltzmannMachine(
             eta += layers.biases[layer]
             states.append(layers.units[layer].mean(eta, out=eta))
         return states
+
+    def _feedforward_layers(self, linear_output=False):
+        """The machine as the layers of a feed-forward network (the MLP's ``pretrain``).
+
+        Returns ``(encoders, decoders)``: ``(W, c)`` per hidden layer, bottom first,
+        acting on raw inputs, the recognition pass that mean field starts from
+        (weights doubled below the top layer, standing in for the input from
+        above); and ``(W, b)`` per layer of an unrolled decoder, top first, each
+        layer's conditional given the one above (``linear_output``: the first-order
+        expansion for a linear output layer, see :func:`decoder_layer`).
+        """
+        mean, scale = visible_standardisation(self)
+        weights = [np.asarray(W, dtype=float) for W in self.weights_]
+        biases = [np.asarray(b, dtype=float) for b in self.intercepts_]
+        n_hidden = len(weights)
+        encoders = [
+            encoder_layer(
+                (2.0 if layer < n_hidden - 1 else 1.0) * weights[layer].T,
+                biases[layer + 1],
+                *((mean, scale) if layer == 0 else (None, None)),
+            )  # fmt: skip
+            for layer in range(n_hidden)
+        ]
+        decoders = [
+            decoder_layer(
+                weights[layer],
+                biases[layer],
+                linear_output and layer == 0,
+                *((mean, scale) if layer == 0 else (None, None)),
+            )  # fmt: skip
+            for layer in reversed(range(n_hidden))
+        ]
+        return encoders, decoders
 
     def _mean_field(self, layers, V):
         """``[V, mu_1, ..., mu_L]``: the mean-field posteriors of the hidden layers."""

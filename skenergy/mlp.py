@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize
 from scipy.special import logsumexp
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
@@ -25,13 +25,13 @@ from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import _is_fitted, validate_data
 
 from ._activations import ACTIVATIONS, logistic, softplus
 from ._loop import EarlyStopping, Training, batch_rows, report_epoch, run_epochs
 from ._optim import adam_step, add_penalties, momentum_step
 from ._sampling import make_generator
-from ._stack import rbm_as_decoder, rbm_as_layer, stack_rbms
+from ._stack import leaves_unit_interval, rbm_as_decoder, rbm_as_layer, stack_rbms
 from ._validation import (
     check_fit_memory,
     check_fitted_rows,
@@ -327,44 +327,87 @@ class _BaseMLP(BaseEstimator):
     # ------------------------------------------------------------ pretraining
 
     def _pretrain(self, X):
-        """Initialise the hidden layers from RBMs stacked greedily (Hinton & Salakhutdinov).
+        """Initialise the hidden layers from RBMs stacked greedily (Hinton & Salakhutdinov),
+        or from a deep belief network or deep Boltzmann machine.
 
         An autoencoder (a regressor from X to X on a mirrored stack of hidden
-        layers) is unrolled as in the paper: RBMs are trained up to the code
-        layer only, and the decoder layers start from their transposes.
+        layers) is unrolled as in the paper: the generative model covers the layers
+        up to the code layer only, and the decoder layers start from its downward
+        conditionals.
         """
         n_hidden = len(self.coefs_) - 1
         hidden = [W.shape[1] for W in self.coefs_[:-1]]
         unroll = self._autoencoder(X.shape[1]) and hidden == hidden[::-1] and n_hidden % 2
         n_stacked = (n_hidden + 1) // 2 if unroll else n_hidden
-        if isinstance(self.pretrain, list):
-            rbms = list(self.pretrain)
-            for position, rbm in enumerate(rbms):
-                if not hasattr(rbm, "components_"):
-                    raise TypeError(
-                        f"pretrain must hold fitted RestrictedBM instances, one per hidden "
-                        f"layer; got {rbm!r} at position {position}."
-                    )
-            if len(rbms) != n_stacked:
-                raise ValueError(
-                    f"pretrain holds {len(rbms)} fitted RBMs for {n_stacked} hidden layers."
-                )
-        else:
-            rbms = []
-        template = self.pretrain if hasattr(self.pretrain, "fit") else RestrictedBM()
-        sizes = [W.shape[1] for W in self.coefs_[:n_stacked]]
+        sizes = hidden[:n_stacked]
         linear = [layer for layer, name in enumerate(self._activations()) if name == "identity"]
-        rbms = stack_rbms(template, X, sizes, self.random_state, fitted=rbms, linear=linear)
-        for layer, rbm in enumerate(rbms):
-            W, c = rbm_as_layer(rbm, *self.coefs_[layer].shape)
-            self.coefs_[layer] = W.astype(X.dtype)
-            self.intercepts_[layer] = c.astype(X.dtype)
+        linear_output = self._loss == "squared"
+        source = getattr(self.pretrain, "estimator", self.pretrain)
+        if hasattr(source, "hidden_layer_sizes"):  # a DeepBeliefNetwork or DeepBoltzmannMachine
+            model = self._fitted_deep_model(source, X, sizes, linear)
+            rbms = getattr(model, "rbms_", None)
+            if rbms is None:
+                encoders, decoders = model._feedforward_layers(linear_output)
+        else:
+            rbms = self._fitted_rbms(n_stacked)
+            template = self.pretrain if hasattr(self.pretrain, "fit") else RestrictedBM()
+            rbms = stack_rbms(template, X, sizes, self.random_state, fitted=rbms, linear=linear)
+        if rbms is not None:
+            encoders = [
+                rbm_as_layer(rbm, *self.coefs_[layer].shape) for layer, rbm in enumerate(rbms)
+            ]
+            decoders = [
+                rbm_as_decoder(rbm, linear=linear_output and rbm is rbms[0])
+                for rbm in reversed(rbms)
+            ]
+        for layer, (W, c) in enumerate(encoders):
+            self.coefs_[layer], self.intercepts_[layer] = W.astype(X.dtype), c.astype(X.dtype)
         if unroll:
-            for offset, rbm in enumerate(reversed(rbms)):
-                linear = offset == n_stacked - 1 and self._loss == "squared"
-                W, b = rbm_as_decoder(rbm, linear=linear)
-                self.coefs_[n_stacked + offset] = W.astype(X.dtype)
-                self.intercepts_[n_stacked + offset] = b.astype(X.dtype)
+            for layer, (W, b) in enumerate(decoders, start=n_stacked):
+                self.coefs_[layer], self.intercepts_[layer] = W.astype(X.dtype), b.astype(X.dtype)
+
+    def _fitted_rbms(self, n_stacked):
+        """The fitted RBMs a list ``pretrain`` holds (none for a template)."""
+        if not isinstance(self.pretrain, list):
+            return []
+        rbms = list(self.pretrain)
+        for position, rbm in enumerate(rbms):
+            if not hasattr(rbm, "components_"):
+                raise TypeError(
+                    f"pretrain must hold fitted RestrictedBM instances, one per hidden "
+                    f"layer; got {rbm!r} at position {position}."
+                )
+        if len(rbms) != n_stacked:
+            raise ValueError(
+                f"pretrain holds {len(rbms)} fitted RBMs for {n_stacked} hidden layers."
+            )
+        return rbms
+
+    def _fitted_deep_model(self, model, X, sizes, linear):
+        """A fitted deep model as it is (its widths checked), or an unfitted one cloned
+        with this network's hidden layer sizes and fitted on X."""
+        name = type(model).__name__
+        if linear:
+            raise ValueError(
+                f"An 'identity' layer is pretrained as an RBM with Gaussian hidden units, but "
+                f"the hidden layers of a {name} are binary. Use pretrain='rbm' (or a "
+                f"RestrictedBM), or logistic activations."
+            )
+        if not _is_fitted(model):
+            model = clone(model).set_params(hidden_layer_sizes=sizes)
+            if model.random_state is None and self.random_state is not None:
+                model.set_params(random_state=self.random_state)
+            if "visible" in model.get_params() and leaves_unit_interval(X):
+                model.set_params(visible="gaussian")
+            return model.fit(X)
+        widths, needed = model._widths(), [X.shape[1], *sizes]
+        if widths != needed:
+            raise ValueError(
+                f"pretrain is a fitted {name} with layer widths {widths}; this network's "
+                f"input and pretrained hidden layers need {needed}. Refit it with "
+                f"hidden_layer_sizes={tuple(sizes)}, or pass it unfitted."
+            )
+        return model
 
     def _autoencoder(self, n_features):
         return False
@@ -799,7 +842,8 @@ _SHARED_PARAMETERS = """
     n_iter_no_change : int or np.inf, default=10
         Epochs without improvement before stopping (``np.inf``: never stop early).
 
-    pretrain : None, "rbm", RestrictedBM or list of fitted RBMs, default=None
+    pretrain : None, "rbm", RestrictedBM, list of fitted RBMs, DeepBeliefNetwork \
+            or DeepBoltzmannMachine, default=None
         Initialise the hidden layers from restricted Boltzmann machines stacked
         greedily (Hinton & Salakhutdinov 2006), each trained on the hidden
         probabilities of the one below, then fine-tune the whole network by
@@ -822,6 +866,17 @@ _SHARED_PARAMETERS = """
         as the stack's mean-field up-down pass; with the squared error the
         linear output layer starts from the first-order expansion of the
         logistic visible units, ``1/2 + a/4``, a much worse start.
+        A :class:`DeepBeliefNetwork` gives its RBMs as the layers; a
+        :class:`DeepBoltzmannMachine` gives its recognition pass, the bottom-up
+        start of its mean field (weights doubled below the top layer, standing
+        in for the input from above; the paper's fine-tuning instead feeds the
+        top layer's mean-field posterior back as extra inputs, which a
+        feed-forward network has no place for), and an autoencoder's decoder
+        from its downward conditionals. Unfitted, either is a template cloned
+        with the network's hidden layer sizes and fitted on X (tunable as
+        ``pretrain__max_iter``); fitted (wrapped in ``FrozenEstimator``), it is
+        used as it is. Their hidden units are binary: ``"identity"`` layers
+        need RBM pretraining.
 
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, dropout, the validation split and pretraining.

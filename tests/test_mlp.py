@@ -8,7 +8,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
-from skenergy import BackpropMLPClassifier, BackpropMLPRegressor, RestrictedBM
+from skenergy import (
+    BackpropMLPClassifier,
+    BackpropMLPRegressor,
+    DeepBeliefNetwork,
+    DeepBoltzmannMachine,
+    RestrictedBM,
+)
 from skenergy.exceptions import TrainingFailedWarning
 from skenergy.mlp import LOSSES, _Network
 
@@ -325,6 +331,92 @@ def test_autoencoder_pretraining_unrolls_the_stack():
     assert np.allclose(model.intercepts_[3], 0.5 + first.intercept_visible_ / 4, atol=1e-6)
     with pytest.raises(ValueError, match="holds 1 fitted RBMs for 2 hidden layers"):
         clone(model).set_params(pretrain=[FrozenEstimator(first)]).fit(X, X)
+
+
+def started(model, X, y):
+    """``model`` fitted for one step too small to move it: its starting weights."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", TrainingFailedWarning)
+        return model.set_params(max_iter=1, learning_rate=1e-12, random_state=0).fit(X, y)
+
+
+def hidden_activity(model, X):
+    for W, b in zip(model.coefs_[:-1], model.intercepts_[:-1], strict=True):
+        X = 1 / (1 + np.exp(-(X @ W + b)))
+    return X
+
+
+@pytest.mark.parametrize("scaled", [True, False])
+def test_pretrain_from_a_fitted_dbm_starts_as_its_recognition_pass(scaled):
+    # Unscaled digits (0..16) give the machine Gaussian visible units on
+    # standardised data: the network must fold the standardisation in.
+    X, y = load_digits(return_X_y=True)
+    X = X / 16 if scaled else X
+    one = DeepBoltzmannMachine(12, pretrain=RestrictedBM(max_iter=2), max_iter=2, random_state=0)
+    one.set_params(visible="bernoulli" if scaled else "gaussian").fit(X)
+    model = started(BackpropMLPClassifier(12, pretrain=FrozenEstimator(one)), X, y)
+    # One hidden layer: the recognition pass is the exact posterior, mean field's answer.
+    np.testing.assert_allclose(hidden_activity(model, X), one.transform(X), atol=1e-6)
+    two = clone(one).set_params(hidden_layer_sizes=(12, 6)).fit(X)
+    model = started(BackpropMLPClassifier((12, 6), pretrain=FrozenEstimator(two)), X, y)
+    # Two: the first layer's input doubled, standing in for the input from above.
+    (W1, W2), (_, b1, b2) = two.weights_, two.intercepts_
+    V = X if scaled else (X - two.mean_) / two.scale_
+    h1 = 1 / (1 + np.exp(-(2 * V @ W1.T + b1)))
+    h2 = 1 / (1 + np.exp(-(h1 @ W2.T + b2)))
+    np.testing.assert_allclose(hidden_activity(model, X), h2, atol=1e-6)
+
+
+def test_pretrain_from_a_fitted_dbn_reads_its_rbms():
+    X, y = digits01()
+    dbn = DeepBeliefNetwork((12, 6), rbm=RestrictedBM(max_iter=2), random_state=0).fit(X)
+    model = started(BackpropMLPClassifier((12, 6), pretrain=FrozenEstimator(dbn)), X, y)
+    for W, rbm in zip(model.coefs_[:-1], dbn.rbms_, strict=True):
+        np.testing.assert_allclose(W, rbm.components_.T, atol=1e-9)
+    np.testing.assert_allclose(hidden_activity(model, X), dbn.transform(X), atol=1e-6)
+
+
+@pytest.mark.parametrize("deep_model", [DeepBeliefNetwork, DeepBoltzmannMachine])
+def test_an_unfitted_deep_model_is_a_template_fitted_with_the_networks_layers(deep_model):
+    X, y = digits01()
+    params = {"rbm": RestrictedBM(max_iter=2)} if deep_model is DeepBeliefNetwork else {
+        "pretrain": RestrictedBM(max_iter=2), "max_iter": 2}  # fmt: skip
+    template = deep_model(**params, random_state=1)
+    model = BackpropMLPClassifier((10, 5), pretrain=template)
+    assert "pretrain__hidden_layer_sizes" in model.get_params()
+    started(model, X, y)
+    assert not hasattr(template, "n_features_in_")  # the template itself stays unfitted
+    by_hand = clone(template).set_params(hidden_layer_sizes=(10, 5)).fit(X)
+    from_fitted = started(BackpropMLPClassifier((10, 5), pretrain=FrozenEstimator(by_hand)), X, y)
+    for W, W_expected in zip(model.coefs_[:-1], from_fitted.coefs_[:-1], strict=True):
+        np.testing.assert_array_equal(W, W_expected)
+
+
+def test_an_autoencoder_unrolls_a_dbm():
+    X, _ = digits01()
+    dbm = DeepBoltzmannMachine((16, 4), pretrain=RestrictedBM(max_iter=2), max_iter=2)
+    dbm.set_params(random_state=0).fit(X)
+    model = started(BackpropMLPRegressor((16, 4, 16), pretrain=FrozenEstimator(dbm)), X, X)
+    (W1, W2), (b0, b1, _) = dbm.weights_, dbm.intercepts_
+    expected = [(2 * W1.T, dbm.intercepts_[1]), (W2.T, dbm.intercepts_[2]), (W2, b1),
+                (W1 / 4, 0.5 + b0 / 4)]  # fmt: skip
+    for (W, b), (W_expected, b_expected) in zip(
+        zip(model.coefs_, model.intercepts_, strict=True), expected, strict=True
+    ):
+        np.testing.assert_allclose(W, W_expected, atol=1e-9)
+        np.testing.assert_allclose(b, b_expected, atol=1e-9)
+
+
+def test_a_deep_model_that_does_not_fit_the_network_is_refused():
+    X, y = digits01()
+    dbm = DeepBoltzmannMachine((12, 6), pretrain=None, max_iter=1, random_state=0).fit(X)
+    with pytest.raises(ValueError, match=r"layer widths \[64, 12, 6\].*need \[64, 12, 8\]"):
+        BackpropMLPClassifier((12, 8), pretrain=FrozenEstimator(dbm)).fit(X, y)
+    with pytest.raises(ValueError, match="'identity' layer.*Use pretrain='rbm'"):
+        BackpropMLPClassifier(
+            (12, 6), activation=["logistic", "identity"], pretrain=DeepBeliefNetwork()
+        ).fit(X, y)
 
 
 def test_a_failing_call_leaves_the_fitted_model_as_it_was():
