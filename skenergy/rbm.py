@@ -47,6 +47,8 @@ _BASE_RATE_EPS = 1e-3
 #: Such a run stays finite (the Bernoulli visible units saturate), so NaN alone
 #: would never say it.
 _GAUSSIAN_HIDDEN_BOUND = 1e3
+#: Rows (evenly spread) whose means start the centring offsets.
+_OFFSET_ROWS = 1000
 
 
 class _VisibleUnitsMixin:
@@ -166,6 +168,16 @@ class RestrictedBM(
     sparsity_cost : float, default=0.1
         Weight of the sparsity penalty when ``sparsity_target`` is set.
 
+    centered : bool, default=False
+        Train by the centred gradient (Montavon & Mueller 2012; Melchior,
+        Fischer & Wiskott 2016): the energy written in ``v - mu`` and ``h - lam``,
+        with offsets ``mu`` and ``lam`` that follow the data's visible and
+        hidden means (moving averages, 0.01 per minibatch). It is the same
+        model family; only the direction of each step changes, which is better
+        conditioned: the weights' step no longer carries the units' mean
+        activities. The fitted model is held and reported in the usual
+        uncentred parameters, so every attribute and method is unchanged.
+
     validation_fraction : float, default=None
         Fraction of the training rows held out to monitor overfitting: the
         gap between the mean free energy of held-out and training rows
@@ -234,6 +246,10 @@ class RestrictedBM(
     mean_, scale_ : ndarray of shape (n_features,)
         Per-feature mean and standard deviation used to standardise the data
         (Gaussian visible units only; ``None`` otherwise).
+
+    visible_offset_, hidden_offset_ : ndarray of shape (n_features,) and (n_components,)
+        The centring offsets ``mu`` and ``lam`` reached (``centered=True`` only;
+        None otherwise); a warm start or ``partial_fit`` continues from them.
 
     n_iter_ : int
         Epochs run (accumulated over ``warm_start`` fits and ``partial_fit`` calls,
@@ -309,6 +325,7 @@ class RestrictedBM(
         "n_chains": [Interval(Integral, 1, None, closed="left"), None],
         "sparsity_target": [Interval(Real, 0, 1, closed="neither"), None],
         "sparsity_cost": [Interval(Real, 0, None, closed="left")],
+        "centered": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "early_stopping": ["boolean"],
         "n_iter_no_change": [
@@ -342,6 +359,7 @@ class RestrictedBM(
         n_chains=None,
         sparsity_target=None,
         sparsity_cost=0.1,
+        centered=False,
         validation_fraction=None,
         early_stopping=False,
         n_iter_no_change=5,
@@ -368,6 +386,7 @@ class RestrictedBM(
         self.n_chains = n_chains
         self.sparsity_target = sparsity_target
         self.sparsity_cost = sparsity_cost
+        self.centered = centered
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
@@ -411,6 +430,7 @@ class RestrictedBM(
         Z = self._standardise(X, refit=not continuing)
         if not continuing:
             self._initialise(Z, rng)
+        self._initialise_offsets(Z)
         self._ais_seed = draw_ais_seed(rng)
         train, held_out = self._split(Z, rng)
         self._train(train, held_out, self.max_iter, rng, self.learning_rate_schedule)
@@ -445,7 +465,9 @@ class RestrictedBM(
             self._rng = make_generator(self.random_state)
             self._ais_seed = draw_ais_seed(self._rng)
             self._initialise(self._standardise(X, refit=True), self._rng)
-        self._train(self._standardise(X), None, 1, self._rng, "constant", incremental=True)
+        Z = self._standardise(X)
+        self._initialise_offsets(Z)
+        self._train(Z, None, 1, self._rng, "constant", incremental=True)
         return self
 
     def _check_unit_types(self):
@@ -515,6 +537,19 @@ class RestrictedBM(
         self.free_energy_gap_curve_ = []
         if self.visible == "bernoulli":
             self.mean_ = self.scale_ = None
+        self.visible_offset_ = self.hidden_offset_ = None
+
+    def _initialise_offsets(self, Z):
+        """Centring offsets from the data's means under the current model, unless
+        centred training already moved them (warm start, ``partial_fit``)."""
+        if not self.centered:
+            self.visible_offset_ = self.hidden_offset_ = None
+            return
+        if getattr(self, "visible_offset_", None) is not None:
+            return
+        rows = as_dense(Z[:: max(1, Z.shape[0] // _OFFSET_ROWS)])
+        self.visible_offset_ = rows.mean(axis=0)
+        self.hidden_offset_ = self._layers().mean(1, [rows, None]).mean(axis=0)
 
     def _split(self, Z, rng):
         fraction = self.validation_fraction

@@ -147,6 +147,7 @@ def estimators():
     return [
         RestrictedBM(visible="gaussian", n_components=8, max_iter=5, random_state=0),
         RestrictedBM(n_components=8, max_iter=5, random_state=0),
+        RestrictedBM(n_components=8, centered=True, max_iter=5, random_state=0),
         RestrictedBM(n_components=8, hidden="gaussian", learning_rate=0.001, max_iter=5),
         # The generic checks draw most data from 3 x uniform: 1.5 splits them.
         HopfieldMemory(binarize=1.5, random_state=0),

@@ -25,6 +25,9 @@ def fitted_model(visible, method, k, n_visible=6, n_hidden=4, n_chains=7, seed=0
     model._velocities = tuple(0.1 * rng.standard_normal(p.shape) for p in model._parameters())
     model.h_samples_[:] = rng.random(model.h_samples_.shape) < 0.5
     model._mean_activation[:] = rng.random(n_hidden)
+    if model.centered:  # offsets away from any mean, so that every term of the step counts
+        model.visible_offset_ = rng.random(n_visible)
+        model.hidden_offset_ = rng.random(n_hidden)
     return model, X[:9] if visible == "bernoulli" else X[:9] * 0.5
 
 
@@ -49,6 +52,9 @@ CASES = [
     ("bernoulli", "pcd", 2, {"alpha": 0.1, "l1": 0.05, "sparsity_target": 0.1}),
     ("gaussian", "pcd", 2, {"alpha": 0.1}),
     ("gaussian", "cd", 1, {"sparsity_target": 0.2, "sparsity_cost": 0.5}),
+    ("bernoulli", "pcd", 1, {"centered": True}),
+    ("bernoulli", "cd", 2, {"centered": True, "alpha": 0.1, "l1": 0.05}),
+    ("gaussian", "pcd", 1, {"centered": True, "sparsity_target": 0.2}),
 ]
 
 
@@ -60,6 +66,9 @@ def test_fused_step_equals_the_plain_step(visible, method, k, params, momentum):
     plain.__dict__.update({key: np.copy(v) for key, v in model.__dict__.items() if key[-1] == "_"})
     plain._velocities = tuple(v.copy() for v in model._velocities)
     plain._mean_activation = model._mean_activation.copy()
+    offsets = None
+    if model.centered:
+        offsets = (model.visible_offset_.copy(), model.hidden_offset_.copy())
     lr = 0.3
 
     trainer = FusedTrainer(model, len(batch))
@@ -74,7 +83,7 @@ def test_fused_step_equals_the_plain_step(visible, method, k, params, momentum):
     chains = plain_step(
         layers, batch, plain.h_samples_ if method == "pcd" else None, plain._velocities, rng,
         lr=lr, momentum=momentum, k=k, persistent=method == "pcd", alpha=plain.alpha,
-        l1=plain.l1, sparsity=sparsity, sample=column_sampler(layers, rng),
+        l1=plain.l1, sparsity=sparsity, offsets=offsets, sample=column_sampler(layers, rng),
     )  # fmt: skip
 
     for fused, reference in zip(model._parameters(), plain._parameters(), strict=True):
@@ -85,6 +94,9 @@ def test_fused_step_equals_the_plain_step(visible, method, k, params, momentum):
     if method == "pcd":
         np.testing.assert_array_equal(model.h_samples_, chains)
     np.testing.assert_allclose(model._mean_activation, plain._mean_activation, atol=1e-12)
+    if model.centered:
+        np.testing.assert_allclose(model.visible_offset_, offsets[0], atol=1e-12)
+        np.testing.assert_allclose(model.hidden_offset_, offsets[1], atol=1e-12)
 
 
 @pytest.mark.parametrize(
