@@ -391,3 +391,46 @@ class Layers:
             (states, odd_inputs(states)), log_z_base, log_ratio, transition, betas, rng,
             reverse=start is not None,
         )  # fmt: skip
+
+
+# ------------------------------------------------------------------ centring
+
+#: How far the centring offsets move towards each minibatch's data means: the
+#: sliding average of Melchior, Fischer & Wiskott (2016), who found 0.01 with
+#: minibatches of 100 as good as any.
+OFFSET_RATE = 0.01
+
+
+def move_offsets(offsets, means):
+    """Exponential moving averages of each layer's mean on the data, in place.
+
+    The offsets are not parameters: a model is held in the uncentred ones, which
+    a change of offsets leaves as they are (the centred biases absorb it, the
+    reparametrisation of Melchior et al.'s algorithm 1)."""
+    for offset, mean in zip(offsets, means, strict=True):
+        offset += OFFSET_RATE * (mean - offset)
+
+
+def centred_steps(weight_steps, bias_steps, offsets):
+    """The centred gradient step of a layered model, in its uncentred parameters.
+
+    From the plain step (``weight_steps[l] = lr * (<s_{l+1} s_l'>_data - _model)``,
+    ``bias_steps[l] = lr * (<s_l>_data - <s_l>_model)``). The centred energy
+    ``-sum_l (s_{l+1} - m_{l+1})' W_l (s_l - m_l) - sum_l b_l' s_l`` (offsets
+    ``m_l``) is the uncentred one with biases ``b_l - W_l' m_{l+1} - W_{l-1} m_{l-1}``.
+    Its gradient step is ``dW_l - db_{l+1} m_l' - m_{l+1} db_l'`` for the weights
+    and ``db_l`` for its own biases (Montavon & Mueller 2012; Melchior, Fischer &
+    Wiskott 2016); read back in the uncentred biases, ``db_l`` minus what the
+    centred weight steps move of ``W_l' m_{l+1} + W_{l-1} m_{l-1}``. An RBM is the
+    two-layer case. Returns new lists ``(weight_steps, bias_steps)``.
+    """
+    weights = [
+        dW - np.outer(bias_steps[layer + 1], offsets[layer])
+        - np.outer(offsets[layer + 1], bias_steps[layer])
+        for layer, dW in enumerate(weight_steps)
+    ]  # fmt: skip
+    biases = list(bias_steps)
+    for layer, dW in enumerate(weights):
+        biases[layer] = biases[layer] - offsets[layer + 1] @ dW
+        biases[layer + 1] = biases[layer + 1] - dW @ offsets[layer]
+    return weights, biases

@@ -32,7 +32,7 @@ The fused step's conventions, explained once:
   the visible states by the visible offset, the hidden tanh by twice the hidden
   offset, the always-on units left alone. The product is then the step of the
   centred parameters, whose bias rows are carried back to the uncentred ones
-  (:func:`centred_step` is the plain step's form of the same).
+  (:func:`~skenergy._layered.centred_steps` is the plain step's form of the same).
 
 The estimator's attributes are refreshed from this state by
 :meth:`FusedTrainer.publish` at the end of each epoch; during an epoch they are stale.
@@ -44,7 +44,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._blas import axpby, gemm
-from ._layered import Layers
+from ._layered import Layers, centred_steps, move_offsets
 from ._optim import add_penalties, momentum_step
 from ._sampling import sample_bernoulli_tanh, sample_gaussian
 
@@ -74,7 +74,7 @@ def plain_step(
     the last updated in place (practical guide, section 11). ``offsets`` is None
     or ``(visible_offset, hidden_offset)``, moved in place towards the minibatch's
     data means before the step, which is then the centred one
-    (:func:`centred_step`). ``sample(layer, mean)`` draws a layer's states (the
+    (:func:`~skenergy._layered.centred_steps`). ``sample(layer, mean)`` draws a layer's states (the
     unit types' samplers by default). Returns the chains' new hidden states.
     """
     sample = sample or (lambda layer, mean: layers.units[layer].sample(mean, rng))
@@ -95,9 +95,9 @@ def plain_step(
         lr * (h_data.mean(axis=0) - h_model.mean(axis=0)),
     ]
     if offsets is not None:
-        visible_offset, hidden_offset = offsets
-        move_offsets(visible_offset, hidden_offset, batch.mean(axis=0), h_data.mean(axis=0))
-        steps = list(centred_step(*steps, visible_offset, hidden_offset))
+        move_offsets(offsets, [batch.mean(axis=0), h_data.mean(axis=0)])
+        (dW,), biases = centred_steps(steps[:1], steps[1:], offsets)
+        steps = [dW, *biases]
     if sparsity is not None:
         target, cost, mean_activation = sparsity
         mean_activation *= 0.9
@@ -111,37 +111,6 @@ def plain_step(
         decay, shrink = (lr * alpha, lr * l1) if penalised else (0.0, 0.0)
         momentum_step(param, velocity, step.astype(param.dtype), momentum, decay, shrink)
     return h
-
-
-#: How far the centring offsets move towards each minibatch's data means: the
-#: sliding average of Melchior, Fischer & Wiskott (2016), who found 0.01 with
-#: minibatches of 100 as good as any.
-OFFSET_RATE = 0.01
-
-
-def move_offsets(visible_offset, hidden_offset, visible_mean, hidden_mean):
-    """Exponential moving averages of the data's visible and hidden means, in place.
-
-    The offsets are not parameters: the model is held in the uncentred ones,
-    which a change of offsets leaves as they are (the centred biases absorb it,
-    the reparametrisation of Melchior et al.'s algorithm 1)."""
-    visible_offset += OFFSET_RATE * (visible_mean - visible_offset)
-    hidden_offset += OFFSET_RATE * (hidden_mean - hidden_offset)
-
-
-def centred_step(dW, db, dc, visible_offset, hidden_offset):
-    """The centred gradient step, expressed in the uncentred parameters.
-
-    From the plain step ``(dW, db, dc) = lr * (<h v'> , <v>, <h>)_data - _model``
-    (W of shape ``(n_hidden, n_visible)``). The centred energy
-    ``-(h - lam)' W (v - mu) - b'v - c'h`` (offsets ``mu``, ``lam``) is the
-    uncentred one with biases ``b - W' lam`` and ``c - W mu``. Its gradient step
-    is ``dW - dc mu' - lam db'`` for W and ``db``, ``dc`` for its own biases
-    (Montavon & Mueller 2012; Melchior et al. 2016); read back in the uncentred
-    biases, ``db - dW_c' lam`` and ``dc - dW_c mu``.
-    """
-    dW = dW - np.outer(dc, visible_offset) - np.outer(hidden_offset, db)
-    return dW, db - hidden_offset @ dW, dc - dW @ visible_offset
 
 
 def minibatch(Z, rows):
@@ -266,14 +235,14 @@ class FusedTrainer:
         ``2 lam`` (``1 + t - 2 lam = 2 (h - lam)`` once weighed). The always-on units'
         rows are left as they are, so the product is the centred step."""
         visible_offset, hidden_offset = self.offsets
-        move_offsets(visible_offset, hidden_offset, v_data_mean, h_data_mean)
+        move_offsets(self.offsets, [v_data_mean, h_data_mean])
         n_visible, n_hidden = len(visible_offset), len(hidden_offset)
         V[:n_visible] -= visible_offset[:, None]
         T[:n_hidden] -= 2.0 * hidden_offset[:, None]
 
     def _uncentre(self, step):
         """The halved centred step of theta read back in the uncentred parameters
-        (:func:`centred_step`): biases ``db - dW' lam`` and ``dc - dW mu``."""
+        (:func:`~skenergy._layered.centred_steps`): biases ``db - dW' lam`` and ``dc - dW mu``."""
         visible_offset, hidden_offset = self.offsets
         n_hidden, n_visible = len(hidden_offset), len(visible_offset)
         dW = step[:n_hidden, :n_visible]

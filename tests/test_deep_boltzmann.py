@@ -12,6 +12,7 @@ from sklearn.base import clone
 
 import skenergy.deep
 from skenergy import DeepBoltzmannMachine, RestrictedBM
+from skenergy._layered import centred_steps
 
 from .test_boltzmann import pooled_chisquare
 from .test_deep import all_states, counts_of, tiny_data
@@ -99,16 +100,14 @@ def test_ais_with_the_odd_layers_summed_out_estimates_the_exact_log_z():
 # ------------------------------------------------------------------- gradients
 
 
-def test_the_learning_rule_is_the_gradient_of_the_exact_likelihood():
-    # The training step's statistics (Layers.statistics), with the exact posterior in
-    # place of mean field and the exact model in place of the chains, against
-    # central finite differences of the mean exact log-likelihood.
-    dbm = tiny_dbm(max_iter=5).set_params(likelihood="exact")
-    X = tiny_data()[:40]
+def exact_gradient(dbm, X):
+    """The training step's statistics (Layers.statistics), with the exact posterior in
+    place of mean field and the exact model in place of the chains: weight steps and
+    bias steps of the mean exact log-likelihood."""
     layers = dbm._layers(np.float64)
     states, p, _ = joint_table(layers)
-    posterior_pairs = [np.zeros_like(W) for W in dbm.weights_]
-    posterior_means = [np.zeros_like(b) for b in dbm.intercepts_]
+    posterior_pairs = [np.zeros_like(W, dtype=float) for W in dbm.weights_]
+    posterior_means = [np.zeros_like(b, dtype=float) for b in dbm.intercepts_]
     for v in X:
         rows = (states[0] == v).all(axis=1)
         weights = p[rows] / p[rows].sum()
@@ -116,8 +115,19 @@ def test_the_learning_rule_is_the_gradient_of_the_exact_likelihood():
         for total, part in zip(posterior_pairs + posterior_means, pairs + means, strict=True):
             total += part / len(X)
     model_pairs, model_means = layers.statistics(states, p)
-    gradient = [a - b for a, b in zip(posterior_pairs + posterior_means,
-                                      model_pairs + model_means, strict=True)]  # fmt: skip
+    return (
+        [a - b for a, b in zip(posterior_pairs, model_pairs, strict=True)],
+        [a - b for a, b in zip(posterior_means, model_means, strict=True)],
+    )
+
+
+def test_the_learning_rule_is_the_gradient_of_the_exact_likelihood():
+    # The exact statistics against central finite differences of the mean exact
+    # log-likelihood.
+    dbm = tiny_dbm(max_iter=5).set_params(likelihood="exact")
+    X = tiny_data()[:40]
+    weight_steps, bias_steps = exact_gradient(dbm, X)
+    gradient = weight_steps + bias_steps
     parameters = dbm._parameters()
     rng = np.random.default_rng(0)
     for which in range(len(parameters)):
@@ -135,10 +145,62 @@ def test_the_learning_rule_is_the_gradient_of_the_exact_likelihood():
         assert gradient[which][index] == pytest.approx(numeric, abs=1e-6), which
 
 
-def test_joint_training_raises_the_exact_likelihood():
+def test_the_centred_step_is_the_gradient_of_the_centred_parameters():
+    # Three layers: the centred energy -sum (h_{l+1} - m_{l+1})' W_l (h_l - m_l) -
+    # sum b_l' h_l is the machine with biases b_l - W_l' m_{l+1} - W_{l-1} m_{l-1}.
+    # Finite differences of the exact likelihood in the centred parameters, carried
+    # back to the uncentred ones, are what centred_steps makes of the plain gradient.
+    dbm = tiny_dbm(max_iter=5).set_params(likelihood="exact")
+    X = tiny_data()[:40]
+    offsets = [np.random.default_rng(layer).random(len(b)) for layer, b in
+               enumerate(dbm.intercepts_)]  # fmt: skip
+    W = [w.astype(float) for w in dbm.weights_]
+
+    def uncentred_biases(weights, centred):
+        biases = [b.copy() for b in centred]
+        for layer, w in enumerate(weights):
+            biases[layer] -= offsets[layer + 1] @ w
+            biases[layer + 1] -= w @ offsets[layer]
+        return biases
+
+    centred_b = [b.astype(float) for b in dbm.intercepts_]
+    for layer, w in enumerate(W):  # the same machine in centred parameters
+        centred_b[layer] += offsets[layer + 1] @ w
+        centred_b[layer + 1] += w @ offsets[layer]
+
+    def score():
+        probe = clone(dbm)
+        probe.__dict__.update({k: v for k, v in dbm.__dict__.items() if k.endswith("_")})
+        probe.weights_ = [w.copy() for w in W]
+        probe.intercepts_ = uncentred_biases(W, centred_b)
+        probe._log_partition_cache = {}
+        return probe.score(X)
+
+    assert score() == pytest.approx(dbm.score(X), abs=1e-9)
+    eps, gradient = 1e-5, []
+    for param in W + centred_b:
+        grad = np.zeros_like(param)
+        for index in np.ndindex(param.shape):
+            saved = param[index]
+            param[index] = saved + eps
+            up = score()
+            param[index] = saved - eps
+            down = score()
+            param[index] = saved
+            grad[index] = (up - down) / (2 * eps)
+        gradient.append(grad)
+    n = len(W)
+    carried_back = gradient[:n] + uncentred_biases(gradient[:n], gradient[n:])
+    weights, biases = centred_steps(*exact_gradient(dbm, X), offsets)
+    for ours, expected in zip(weights + biases, carried_back, strict=True):
+        np.testing.assert_allclose(ours, expected, atol=1e-7)
+
+
+@pytest.mark.parametrize("centered", [False, True])
+def test_joint_training_raises_the_exact_likelihood(centered):
     X = tiny_data()
     start = tiny_dbm(pretrain=None, max_iter=0).set_params(likelihood="exact")
-    trained = tiny_dbm(pretrain=None, max_iter=100, learning_rate=0.05, k=3)
+    trained = tiny_dbm(pretrain=None, max_iter=100, learning_rate=0.05, k=3, centered=centered)
     trained.set_params(likelihood="exact")
     assert trained.score(X) > start.score(X) + 0.5
     assert trained.reconstruction_error_curve_[-1] < trained.reconstruction_error_curve_[0]
@@ -268,6 +330,20 @@ def test_warm_start_and_partial_fit_continue_training():
     for chunk in np.array_split(X, 3):
         streaming.partial_fit(chunk)
     assert streaming.n_iter_ == 3 and np.isfinite(streaming.score_samples(X)).all()
+
+
+def test_centring_offsets_follow_the_data_and_carry_over_a_warm_start():
+    X = tiny_data()
+    dbm = tiny_dbm(max_iter=20, centered=True, warm_start=True)
+    np.testing.assert_allclose(dbm.offsets_[0], X.mean(axis=0), atol=0.1)
+    for offset, posterior in zip(dbm.offsets_[1:], dbm._mean_field(dbm._layers(), X)[1:],
+                                 strict=True):  # fmt: skip
+        np.testing.assert_allclose(offset, posterior.mean(axis=0), atol=0.1)
+    reached = [o.copy() for o in dbm.offsets_]
+    dbm.set_params(max_iter=1).fit(X)  # continues from the offsets reached
+    for before, after in zip(reached, dbm.offsets_, strict=True):
+        assert np.abs(after - before).max() < 0.05
+    assert tiny_dbm(max_iter=1).offsets_ is None
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="POSIX signals")
