@@ -47,6 +47,7 @@ from ._blas import axpby, gemm
 from ._layered import Layers, centred_steps, move_offsets
 from ._optim import add_penalties, momentum_step
 from ._sampling import sample_bernoulli_tanh, sample_gaussian
+from ._tempering import TemperedChains, default_ladder
 
 
 def plain_step(
@@ -64,6 +65,7 @@ def plain_step(
     l1=0.0,
     sparsity=None,
     offsets=None,
+    tempered=None,
     sample=None,
 ):
     """One CD-k (``persistent=False``) or PCD-k step on a minibatch, in place.
@@ -74,20 +76,31 @@ def plain_step(
     the last updated in place (practical guide, section 11). ``offsets`` is None
     or ``(visible_offset, hidden_offset)``, moved in place towards the minibatch's
     data means before the step, which is then the centred one
-    (:func:`~skenergy._layered.centred_steps`). ``sample(layer, mean)`` draws a layer's states (the
-    unit types' samplers by default). Returns the chains' new hidden states.
+    (:func:`~skenergy._layered.centred_steps`). ``tempered`` is None or
+    ``(chains, base_bias)``: :class:`~skenergy._tempering.TemperedChains` that
+    replace the persistent chains, ``k`` steps of parallel tempering per update,
+    the model's statistics read at inverse temperature 1. ``sample(layer, mean)``
+    draws a layer's states (the unit types' samplers by default). Returns the
+    chains' new hidden states.
     """
     sample = sample or (lambda layer, mean: layers.units[layer].sample(mean, rng))
     W, (b, c) = layers.weights[0], layers.biases
     h_data = layers.mean(1, [batch, None])
-    h = chains if persistent else sample(1, h_data.copy())
-    for step in range(k):
-        v = sample(0, layers.mean(0, [None, h]))
+    if tempered is not None:
+        chains, base_bias = tempered
+        for _ in range(k):
+            chains.step(layers, base_bias, rng)
+        v, h = chains.model_states
         h_model = layers.mean(1, [v, None])
-        if step + 1 < k:
+    else:
+        h = chains if persistent else sample(1, h_data.copy())
+        for step in range(k):
+            v = sample(0, layers.mean(0, [None, h]))
+            h_model = layers.mean(1, [v, None])
+            if step + 1 < k:
+                h = sample(1, h_model.copy())
+        if persistent:
             h = sample(1, h_model.copy())
-    if persistent:
-        h = sample(1, h_model.copy())
     n_pos, n_neg = len(batch), len(v)
     steps = [
         lr * (h_data.T @ batch / n_pos - h_model.T @ v / n_neg),
@@ -126,11 +139,17 @@ class PlainTrainer:
 
     def __init__(self, rbm, max_batch):
         self.rbm = rbm
-        self.persistent = rbm.method == "pcd"
+        self.persistent = rbm.method in ("pcd", "pt")
         W, b, c = (p.copy() for p in rbm._parameters())
         self.layers = Layers(rbm._layers().units, [b, c], [W])
         self.velocities = tuple(v.copy() for v in rbm._velocities)
         self.chains = rbm.h_samples_.copy() if self.persistent else None
+        self.tempered = None
+        if rbm.method == "pt":
+            states = [[layer.copy() for layer in rung] for rung in rbm._tempered_states]
+            chains = TemperedChains(default_ladder(rbm.n_temperatures), states)
+            chains.proposed, chains.accepted = (c.copy() for c in rbm._swap_counts)
+            self.tempered = (chains, rbm._base_bias())
         self.offsets = None
         if rbm.centered:
             self.offsets = (rbm.visible_offset_.copy(), rbm.hidden_offset_.copy())
@@ -141,7 +160,7 @@ class PlainTrainer:
         chains = plain_step(
             self.layers, minibatch(Z, rows), self.chains, self.velocities, rng, lr=lr,
             momentum=momentum, k=rbm.k, persistent=self.persistent, alpha=rbm.alpha, l1=rbm.l1,
-            offsets=self.offsets,
+            offsets=self.offsets, tempered=self.tempered,
         )  # fmt: skip
         if self.persistent:
             self.chains = chains
@@ -154,6 +173,10 @@ class PlainTrainer:
         rbm._velocities = tuple(v.copy() for v in self.velocities)
         if self.persistent:
             rbm.h_samples_ = self.chains.copy()
+        if self.tempered is not None:
+            chains = self.tempered[0]
+            rbm._tempered_states = [[layer.copy() for layer in rung] for rung in chains.states]
+            rbm._swap_counts = np.array([chains.proposed, chains.accepted])
         if self.offsets is not None:
             rbm.visible_offset_, rbm.hidden_offset_ = (o.copy() for o in self.offsets)
 

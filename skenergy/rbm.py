@@ -17,6 +17,7 @@ from ._loop import EarlyStopping, Training, batch_rows, run_epochs
 from ._partition import cached_log_partition, draw_ais_seed, partition_method
 from ._rbm_step import FusedTrainer, PlainTrainer
 from ._sampling import ais_betas, answer_generator, draw_generator, make_generator
+from ._tempering import TemperedChains, default_ladder
 from ._units import _HERMITE_NODES, UNITS
 from ._validation import (
     DIVERGED_MAGNITUDE,
@@ -123,9 +124,21 @@ class RestrictedBM(
         whose parameters pass 1e3 in magnitude fails as diverged (with these
         units such a model is a point mass, though every number is finite).
 
-    method : {"pcd", "cd"}, default="pcd"
+    method : {"pcd", "cd", "pt"}, default="pcd"
         ``"pcd"``: persistent chains carried across updates; ``"cd"``: chains
-        restarted at each minibatch.
+        restarted at each minibatch; ``"pt"``: persistent chains by parallel
+        tempering, ``n_chains`` at each of ``n_temperatures`` inverse
+        temperatures, swapped between neighbours after each sweep (Desjardins et
+        al. 2010; Cho, Raiko & Ilin 2010), which mix where plain persistent
+        chains stick in one mode; each update costs about ``n_temperatures``
+        times the sampling of PCD, and runs the plain (not the fused) step.
+
+    n_temperatures : int, default=10
+        Rungs of the parallel-tempering ladder (``method="pt"``, and
+        ``sample(tempered=True)``): inverse temperatures evenly spaced from 1
+        (the model) to 0 (the base model that AIS starts from, which samples
+        exactly), on the AIS path. ``swap_acceptance_`` shows whether they are
+        close enough: raise it where a rate falls near 0.
 
     k : int, default=1
         Gibbs steps per update of the negative chains (the k of CD-k and PCD-k).
@@ -241,7 +254,12 @@ class RestrictedBM(
         Visible biases ``b`` (of standardised units for Gaussian visible units).
 
     h_samples_ : ndarray of shape (n_chains, n_components)
-        Hidden states of the persistent chains (``method="pcd"``).
+        Hidden states of the persistent chains (``method="pcd"``; the chains at
+        inverse temperature 1 for ``method="pt"``).
+
+    swap_acceptance_ : ndarray of shape (n_temperatures - 1,) or None
+        Share of accepted swaps between neighbouring temperatures over the
+        training so far (``method="pt"`` only; None otherwise), hottest pair last.
 
     mean_, scale_ : ndarray of shape (n_features,)
         Per-feature mean and standard deviation used to standardise the data
@@ -313,7 +331,8 @@ class RestrictedBM(
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "visible": [StrOptions({"bernoulli", "gaussian"})],
         "hidden": [StrOptions({"bernoulli", "gaussian"})],
-        "method": [StrOptions({"pcd", "cd"})],
+        "method": [StrOptions({"pcd", "cd", "pt"})],
+        "n_temperatures": [Interval(Integral, 2, None, closed="left")],
         "k": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions({"linear", "constant"})],
@@ -348,6 +367,7 @@ class RestrictedBM(
         visible="bernoulli",
         hidden="bernoulli",
         method="pcd",
+        n_temperatures=10,
         k=1,
         learning_rate=0.01,
         learning_rate_schedule="linear",
@@ -375,6 +395,7 @@ class RestrictedBM(
         self.visible = visible
         self.hidden = hidden
         self.method = method
+        self.n_temperatures = n_temperatures
         self.k = k
         self.learning_rate = learning_rate
         self.learning_rate_schedule = learning_rate_schedule
@@ -551,6 +572,29 @@ class RestrictedBM(
         self.visible_offset_ = rows.mean(axis=0)
         self.hidden_offset_ = self._layers().mean(1, [rows, None]).mean(axis=0)
 
+    def _start_tempered_chains(self, rng):
+        """Parallel tempering's chains (one set per temperature), unless training by
+        parallel tempering already left them at this ladder: fresh base-model
+        visible states, the hidden layers to be sampled by the first sweep."""
+        states = getattr(self, "_tempered_states", None)
+        n_chains = self.h_samples_.shape[0]
+        if states is not None and len(states) == self.n_temperatures:
+            if states[0][0].shape == (n_chains, self.n_features_in_):
+                return
+        self._tempered_states = [
+            [self._fresh_visible(n_chains, rng), self.h_samples_.copy()]
+            for _ in range(self.n_temperatures)
+        ]
+        self._swap_counts = np.zeros((2, self.n_temperatures - 1))
+
+    @property
+    def swap_acceptance_(self):
+        counts = getattr(self, "_swap_counts", None)
+        if self.method != "pt" or counts is None:
+            return None
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return counts[1] / counts[0]
+
     def _split(self, Z, rng):
         fraction = self.validation_fraction
         if fraction is None and self.early_stopping:
@@ -591,7 +635,10 @@ class RestrictedBM(
         self._log_partition_cache = {}
         monitor = _Monitor(self, Z, Z_held_out, rng)
         batch_size = batch_rows(self.batch_size, Z.shape[0])
-        trainer = (FusedTrainer if self.hidden == "bernoulli" else PlainTrainer)(self, batch_size)
+        if self.method == "pt":
+            self._start_tempered_chains(rng)
+        fused = self.hidden == "bernoulli" and self.method != "pt"
+        trainer = (FusedTrainer if fused else PlainTrainer)(self, batch_size)
 
         def end_epoch(interrupted):
             trainer.publish()
@@ -714,6 +761,7 @@ class RestrictedBM(
         mask=None,
         from_chains=False,
         mean=False,
+        tempered=False,
         random_state=None,
     ):
         """Draw visible samples by block Gibbs sampling.
@@ -746,6 +794,14 @@ class RestrictedBM(
             Return ``E[v | h]`` of the last step instead of sampled states: smoother
             images of what the model believes.
 
+        tempered : bool, default=False
+            Run the chains by parallel tempering on the ladder of
+            ``n_temperatures`` (see ``method="pt"``), whatever the training
+            method: every temperature starts from the same states, clamped units
+            stay clamped at all of them, and the samples are read at inverse
+            temperature 1. Each step costs ``n_temperatures`` Gibbs steps and
+            visits the model's modes far more often than plain Gibbs sampling.
+
         random_state : int, RandomState instance or None, default=None
             None continues the model's own generator (seeded by ``random_state``
             at fit), so successive calls draw afresh and a chain can be continued
@@ -762,7 +818,28 @@ class RestrictedBM(
                 Z = (self._chains_from_persistent if from_chains else self._fresh_visible)(
                     n_samples, rng
                 )
+            if tempered:
+                return self._to_data_units(self._run_tempered(Z, n_steps, rng, clamp, mean))
             return self._to_data_units(self._run_chains(Z, n_steps, rng, clamp, mean))
+
+    def _run_tempered(self, Z, n_steps, rng, clamp=None, mean=False):
+        """``n_steps`` steps of parallel tempering from Z at every temperature; the
+        visible states (or ``E[v | h]``) at inverse temperature 1."""
+        layers = self._layers()
+        chains = TemperedChains(
+            default_ladder(self.n_temperatures),
+            [[Z.copy(), None] for _ in range(self.n_temperatures)],
+        )
+        clamp = None if clamp is None else {0: clamp}
+        for _ in range(n_steps):
+            chains.step(layers, self._base_bias(), rng, clamp)
+        visible, hidden = chains.model_states
+        if mean and n_steps:
+            visible = layers.mean(0, [None, hidden])
+            if clamp is not None:
+                mask = np.broadcast_to(clamp[0], visible.shape)
+                visible[mask] = chains.model_states[0][mask]
+        return visible
 
     def _chain_start(self, X):
         """Validated rows of X as a fresh dense array in model units: chains start there."""

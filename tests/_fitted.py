@@ -36,6 +36,7 @@ def configurations():
         (RestrictedBM(n_components=8, max_iter=2, random_state=0), X, None),
         (RestrictedBM(n_components=8, visible="gaussian", max_iter=2, random_state=0), X, None),
         (RestrictedBM(n_components=8, centered=True, max_iter=2, random_state=0), X, None),
+        (RestrictedBM(8, method="pt", n_temperatures=3, max_iter=2, random_state=0), X, None),
         (
             RestrictedBM(8, hidden="gaussian", learning_rate=0.001, max_iter=2, random_state=0),
             X[:, 20:36],  # log Z is enumerated over the visible units: 2**16 states

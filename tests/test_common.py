@@ -148,6 +148,7 @@ def estimators():
         RestrictedBM(visible="gaussian", n_components=8, max_iter=5, random_state=0),
         RestrictedBM(n_components=8, max_iter=5, random_state=0),
         RestrictedBM(n_components=8, centered=True, max_iter=5, random_state=0),
+        RestrictedBM(n_components=8, method="pt", n_temperatures=3, max_iter=5, random_state=0),
         RestrictedBM(n_components=8, hidden="gaussian", learning_rate=0.001, max_iter=5),
         # The generic checks draw most data from 3 x uniform: 1.5 splits them.
         HopfieldMemory(binarize=1.5, random_state=0),

@@ -754,3 +754,56 @@ def test_sampling_arguments_are_checked(fitted):
     with pytest.raises(ValueError, match=r"mask must have shape \(64,\) or \(2, 64\)"):
         fitted.sample(X=X, mask=np.ones(10, dtype=bool))
     assert np.array_equal(fitted.gibbs(X, n_steps=0), X)  # zero steps: the start, copied
+
+
+# ------------------------------------------------------------ parallel tempering
+
+
+def two_mode_model(n_visible=10, strength=6.0):
+    """One hidden unit that switches every visible unit on: two modes, all off and
+    all on, separated by states that plain Gibbs chains almost never cross."""
+    model = random_model(n_visible, 1, seed=3)
+    model.components_[:] = strength
+    model.intercept_visible_[:] = -strength / 2
+    # softplus(x) - softplus(-x) = x: this bias all but balances the two modes.
+    model.intercept_hidden_[:] = -n_visible * strength / 2 + 0.5
+    return model
+
+
+def test_tempered_sampling_visits_both_modes_in_their_exact_proportions():
+    model = two_mode_model().set_params(n_temperatures=12)
+    V = states(10)
+    p_on = np.exp(model.score_samples(V))[V.sum(axis=1) > 5].sum()
+    start = np.zeros((2000, 10))
+    tempered = model.sample(X=start, n_steps=300, tempered=True, random_state=0)
+    plain = model.sample(X=start, n_steps=300, random_state=0)
+    on = (tempered.sum(axis=1) > 5).sum()
+    # A binomial count: within 4 standard deviations of the exact share.
+    assert abs(on - 2000 * p_on) < 4 * np.sqrt(2000 * p_on * (1 - p_on))
+    assert 0.2 < p_on < 0.8 and (plain.sum(axis=1) > 5).mean() < 0.02
+    clamped = model.sample(X=start, mask=np.arange(10) < 2, n_steps=5, tempered=True)
+    assert (clamped[:, :2] == 0).all()
+
+
+def test_training_by_parallel_tempering_records_its_swaps_and_continues():
+    X = (load_digits().data > 7).astype(float)
+    model = RestrictedBM(16, method="pt", n_temperatures=5, max_iter=3, warm_start=True,
+                         random_state=0).fit(X)  # fmt: skip
+    rates = model.swap_acceptance_
+    assert rates.shape == (4,) and ((rates > 0) & (rates <= 1)).all()
+    assert model.h_samples_.shape == (100, 16)
+    cold = model._tempered_states[0][1].copy()
+    np.testing.assert_array_equal(model.h_samples_, cold)
+    model.fit(X)  # continues the same chains and counts
+    assert model._swap_counts[0].sum() > 0 and model.n_iter_ == 6
+    assert RestrictedBM(16, max_iter=1).fit(X).swap_acceptance_ is None
+
+
+def test_parallel_tempering_trains_a_better_model_than_pcd_at_a_brisk_rate():
+    # Thresholded digits, 20 hidden units, exact log Z: measured -19.84 with PCD-1 and
+    # -19.15 with parallel tempering at learning rate 0.05 (30 epochs).
+    X = (load_digits().data > 7).astype(float)
+    params = {"learning_rate": 0.05, "max_iter": 30, "batch_size": 20, "random_state": 0}
+    pcd = RestrictedBM(20, **params).fit(X).score(X)
+    pt = RestrictedBM(20, method="pt", **params).fit(X).score(X)
+    assert pt > pcd + 0.3

@@ -1,0 +1,117 @@
+"""Parallel tempering: persistent chains at a ladder of temperatures, swapped between
+neighbours (Swendsen & Wang 1986; for RBMs, Desjardins et al. 2010 and Cho, Raiko &
+Ilin 2010).
+
+The tempered distributions are those of the AIS path of :meth:`Layers.ais`: at
+inverse temperature ``beta`` the weights and hidden biases are multiplied by
+``beta`` and the visible biases are ``(1 - beta) base + beta b``, that is,
+``E_beta(s) = beta E(s) + (1 - beta) E_base(s)`` up to a constant, where the base
+model has independent visible units (the data's base rates) and fair-coin hidden
+units. ``beta = 1`` is the model; ``beta = 0`` is the base model, whose chains mix
+at once. Each step sweeps every temperature's chains by block Gibbs sampling, then
+proposes to swap the states of neighbouring temperatures, chain by chain, accepted
+with the Metropolis probability ``min(1, exp((beta_i - beta_j) (D(x_i) - D(x_j))))``
+where ``D = E - E_base``; even pairs are proposed at one step, odd pairs at the next.
+Every temperature's chains keep its tempered distribution invariant, so states
+that climbed to the hot end and came back carry the fast mixing of the base model
+to the model's chains.
+"""
+
+import numpy as np
+
+from ._layered import Layers
+from ._sampling import uniform
+
+
+def default_ladder(n_temperatures):
+    """The documented rule: ``n_temperatures`` inverse temperatures evenly spaced from
+    1 (the model) down to 0 (the base model), as Cho, Raiko & Ilin (2010) space
+    theirs. One temperature is plain persistent chains."""
+    if n_temperatures == 1:
+        return np.ones(1)
+    return np.linspace(1.0, 0.0, n_temperatures)
+
+
+def tempered_layers(layers, beta, base_bias):
+    """The model at inverse temperature ``beta`` on the AIS path (see the module
+    docstring), as a new :class:`Layers` (the weights scaled copies)."""
+    biases = [(1 - beta) * base_bias + beta * layers.biases[0]]
+    biases += [beta * b for b in layers.biases[1:]]
+    dtype = layers.dtype
+    return Layers(
+        layers.units,
+        [b.astype(dtype, copy=False) for b in biases],
+        [(beta * W).astype(dtype, copy=False) for W in layers.weights],
+    )
+
+
+def energy_gap(layers, base_bias, states):
+    """``D(s) = E(s) - E_base(s)`` per chain: how much a state's energy changes along
+    the path (its slope in ``beta``), which decides the swaps."""
+    visible = layers.units[0]
+    energy = -layers.log_marginal(states, summed=set())
+    return energy - visible.energy(states[0], base_bias.astype(np.float64))
+
+
+class TemperedChains:
+    """Persistent chains at each inverse temperature of ``betas`` (``betas[0] = 1``).
+
+    Parameters
+    ----------
+    betas : array-like
+        Decreasing inverse temperatures, the first 1.
+    states : list of list of ndarray
+        For each temperature, the states of every layer of its chains (one
+        ``(n_chains, n_units)`` array per layer), updated in place.
+
+    Attributes
+    ----------
+    proposed, accepted : ndarray of shape (len(betas) - 1,)
+        Swaps proposed and accepted between temperatures ``i`` and ``i + 1``.
+    """
+
+    def __init__(self, betas, states):
+        self.betas = np.asarray(betas, dtype=np.float64)
+        if self.betas[0] != 1.0 or np.any(np.diff(self.betas) >= 0):
+            raise ValueError("The ladder must decrease from an inverse temperature of 1.")
+        if len(states) != len(self.betas):
+            raise ValueError("Parallel tempering needs one set of chains per temperature.")
+        self.states = states
+        self.proposed = np.zeros(len(self.betas) - 1)
+        self.accepted = np.zeros(len(self.betas) - 1)
+        self.parity = 0
+
+    @property
+    def model_states(self):
+        """The chains at ``beta = 1``: samples of the model."""
+        return self.states[0]
+
+    def acceptance_rates(self):
+        """Accepted over proposed swaps per neighbouring pair (NaN where none was)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.accepted / self.proposed
+
+    def step(self, layers, base_bias, rng, clamp=None):
+        """One block Gibbs sweep at every temperature (``clamp`` as in
+        :meth:`Layers.sweep`, the same units at every temperature), then one round
+        of swaps."""
+        for beta, states in zip(self.betas, self.states, strict=True):
+            tempered_layers(layers, beta, base_bias).sweep(states, rng, clamp)
+        self.swap(layers, base_bias, rng)
+
+    def swap(self, layers, base_bias, rng):
+        """Propose swaps between temperatures ``i`` and ``i + 1`` for every ``i`` of this
+        round's parity, chain by chain, with the Metropolis acceptance."""
+        gaps = [energy_gap(layers, base_bias, states) for states in self.states]
+        for i in range(self.parity, len(self.betas) - 1, 2):
+            log_ratio = (self.betas[i] - self.betas[i + 1]) * (gaps[i] - gaps[i + 1])
+            u = uniform(log_ratio.shape, np.float64, rng)
+            accept = np.log1p(-u) < log_ratio  # 1 - u in (0, 1]: no log of 0
+            self.proposed[i] += accept.size
+            self.accepted[i] += accept.sum()
+            if accept.any():
+                for hot, cold in zip(self.states[i + 1], self.states[i], strict=True):
+                    kept = cold[accept].copy()
+                    cold[accept] = hot[accept]
+                    hot[accept] = kept
+        self.parity = 1 - self.parity
