@@ -31,23 +31,10 @@ import warnings
 
 import numpy as np
 from _machine import describe
+from _mnist import BINARISATIONS, binarised, run_each, save_image
 
 from skenergy import DeepBeliefNetwork, DeepBoltzmannMachine, RestrictedBM
-from skenergy.datasets import load_mnist
 from skenergy.exceptions import AISWarning
-from skenergy.plotting import tile_images
-
-
-def binarised(directory, how):
-    X, _ = load_mnist(directory)
-    X_test, _ = load_mnist(directory, subset="test")
-    if how == "threshold":
-        return (X > 0.5).astype(np.float32), (X_test > 0.5).astype(np.float32)
-    rng = np.random.default_rng(0)  # sampled once, fixed seed
-    return (
-        (rng.random(X.shape) < X).astype(np.float32),
-        (rng.random(X_test.shape) < X_test).astype(np.float32),
-    )
 
 
 def log_z_bracket(rbm, n_steps):
@@ -98,7 +85,7 @@ def report_dbm(dbm, X_test, args, seconds):
 
 
 def run(args, how):
-    X, X_test = binarised(args.data, how)
+    X, X_test, _ = binarised(args.data, how)
     X, X_test = X[: args.n_train], X_test[: args.n_test]
     print(f"\n{how} binarisation: {X.shape[0]} training rows, {X_test.shape[0]} test rows")
     samples = []
@@ -109,6 +96,7 @@ def run(args, how):
         dbm = DeepBoltzmannMachine(
             args.dbm_sizes, max_iter=args.dbm_epochs, learning_rate=args.dbm_learning_rate,
             k=args.dbm_k, n_chains=100, n_betas=args.n_betas, n_runs=args.n_runs,
+            centered=args.dbm_centered, method=args.dbm_method,
             pretrain=RestrictedBM(max_iter=args.dbm_pretrain_epochs, learning_rate=0.05),
             random_state=0, verbose=args.verbose,
         ).fit(X)  # fmt: skip
@@ -142,16 +130,6 @@ def fit_rbm_and_dbn(args, X, X_test):
             dbn.sample(10, n_steps=args.sample_steps, random_state=0, mean=True)]  # fmt: skip
 
 
-def save_image(samples, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    tiles = np.nan_to_num(tile_images(samples, (28, 28), n_cols=10), nan=1.0)  # NaN: the gaps
-    plt.imsave(path, tiles, cmap="gray", vmin=0.0, vmax=1.0)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="../shared/data/mnist")
@@ -173,15 +151,11 @@ def main():
     parser.add_argument("--dbm-epochs", type=int, default=20)
     parser.add_argument("--dbm-learning-rate", type=float, default=0.001)
     parser.add_argument("--dbm-k", type=int, default=1)
+    parser.add_argument("--dbm-centered", action="store_true", help="centred joint training")
+    parser.add_argument("--dbm-method", default="pcd", choices=["pcd", "pt"])
     parser.add_argument("--verbose", type=int, default=0)
-    parser.add_argument(
-        "--binarisation", nargs="+", default=["threshold", "sampled"],
-        choices=["threshold", "sampled"],
-    )  # fmt: skip
-    args = parser.parse_args()
-    print(describe())
-    for how in args.binarisation:
-        run(args, how)
+    parser.add_argument("--binarisation", nargs="+", default=BINARISATIONS, choices=BINARISATIONS)
+    run_each(parser.parse_args(), run, describe)
 
 
 if __name__ == "__main__":

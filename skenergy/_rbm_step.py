@@ -38,6 +38,7 @@ The estimator's attributes are refreshed from this state by
 :meth:`FusedTrainer.publish` at the end of each epoch; during an epoch they are stale.
 """
 
+import copy
 import math
 
 import numpy as np
@@ -47,7 +48,6 @@ from ._blas import axpby, gemm
 from ._layered import Layers, centred_steps, move_offsets
 from ._optim import add_penalties, momentum_step
 from ._sampling import sample_bernoulli_tanh, sample_gaussian
-from ._tempering import TemperedChains, default_ladder
 
 
 def plain_step(
@@ -146,10 +146,7 @@ class PlainTrainer:
         self.chains = rbm.h_samples_.copy() if self.persistent else None
         self.tempered = None
         if rbm.method == "pt":
-            states = [[layer.copy() for layer in rung] for rung in rbm._tempered_states]
-            chains = TemperedChains(default_ladder(rbm.n_temperatures), states)
-            chains.proposed, chains.accepted = (c.copy() for c in rbm._swap_counts)
-            self.tempered = (chains, rbm._base_bias())
+            self.tempered = (copy.deepcopy(rbm._tempered), rbm._base_bias())
         self.offsets = None
         if rbm.centered:
             self.offsets = (rbm.visible_offset_.copy(), rbm.hidden_offset_.copy())
@@ -174,9 +171,7 @@ class PlainTrainer:
         if self.persistent:
             rbm.h_samples_ = self.chains.copy()
         if self.tempered is not None:
-            chains = self.tempered[0]
-            rbm._tempered_states = [[layer.copy() for layer in rung] for rung in chains.states]
-            rbm._swap_counts = np.array([chains.proposed, chains.accepted])
+            rbm._tempered = copy.deepcopy(self.tempered[0])
         if self.offsets is not None:
             rbm.visible_offset_, rbm.hidden_offset_ = (o.copy() for o in self.offsets)
 

@@ -115,3 +115,48 @@ class TemperedChains:
                     cold[accept] = hot[accept]
                     hot[accept] = kept
         self.parity = 1 - self.parity
+
+
+class TemperingMixin:
+    """Persistent chains that ``method="pt"`` runs by parallel tempering, for an
+    estimator with ``method`` and ``n_temperatures`` parameters: the chains live in
+    ``_tempered`` (a :class:`TemperedChains`), which a warm start keeps."""
+
+    def _start_tempered(self, fresh_states):
+        """Chains at every temperature, each from ``fresh_states()`` (one rung's
+        states), unless the estimator holds chains of the same ladder and shapes."""
+        chains = getattr(self, "_tempered", None)
+        if chains is not None and len(chains.betas) == self.n_temperatures:
+            shapes = [None if s is None else s.shape for s in chains.model_states]
+            fresh = fresh_states()
+            if shapes == [None if s is None else s.shape for s in fresh]:
+                return
+        ladder = default_ladder(self.n_temperatures)
+        self._tempered = TemperedChains(ladder, [fresh_states() for _ in ladder])
+
+    def _sample_tempered(self, layers, states, n_steps, rng, clamp=None, mean=False):
+        """``n_steps`` steps of parallel tempering on the estimator's ladder, every
+        temperature started from ``states`` (one array per layer, None for layers
+        the first sweep samples) and ``clamp`` (layer -> mask) held at all of them;
+        the visible states (``mean``: their conditional means) at temperature 1."""
+        ladder = default_ladder(self.n_temperatures)
+        copies = [[None if s is None else s.copy() for s in states] for _ in ladder]
+        chains = TemperedChains(ladder, copies)
+        for _ in range(n_steps):
+            chains.step(layers, self._base_bias(), rng, clamp)
+        visible = chains.model_states[0]
+        if mean and n_steps:
+            sampled, visible = visible, layers.mean(0, chains.model_states)
+            if clamp is not None:
+                mask = np.broadcast_to(clamp[0], visible.shape)
+                visible[mask] = sampled[mask]
+        return visible
+
+    @property
+    def swap_acceptance_(self):
+        """Share of accepted swaps between neighbouring temperatures over the training
+        so far (``method="pt"`` only; None otherwise), hottest pair last."""
+        chains = getattr(self, "_tempered", None)
+        if self.method != "pt" or chains is None:
+            return None
+        return chains.acceptance_rates()

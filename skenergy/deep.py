@@ -43,6 +43,7 @@ from ._stack import (
     stack_rbms,
     visible_standardisation,
 )
+from ._tempering import TemperingMixin
 from ._units import UNITS, binary_states
 from ._validation import (
     as_dense,
@@ -666,7 +667,11 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
 
 
 class DeepBoltzmannMachine(
-    _VisibleUnitsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    _VisibleUnitsMixin,
+    TemperingMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """Deep Boltzmann machine: undirected layers trained jointly by mean field and PCD.
 
@@ -732,8 +737,19 @@ class DeepBoltzmannMachine(
         Persistent chains ("fantasy particles"), started at training rows; None
         means ``batch_size``, or the number of training rows if that is smaller.
 
+    method : {"pcd", "pt"}, default="pcd"
+        How the persistent chains move: ``"pcd"``, block Gibbs sweeps;
+        ``"pt"``, parallel tempering, ``n_chains`` chains at each of
+        ``n_temperatures`` inverse temperatures on the AIS path, swapped between
+        neighbours after each sweep (see :class:`RestrictedBM`), the model's
+        statistics read at temperature 1.
+
+    n_temperatures : int, default=10
+        Rungs of the parallel-tempering ladder (``method="pt"`` and
+        ``sample(tempered=True)``), evenly spaced from 1 to 0.
+
     k : int, default=1
-        Gibbs sweeps of the chains per update.
+        Gibbs sweeps (or tempering steps) of the chains per update.
 
     mean_field_max_iter : int, default=30
         Mean-field passes at most, per minibatch and per call of ``transform``.
@@ -798,6 +814,10 @@ class DeepBoltzmannMachine(
     offsets_ : list of ndarray or None
         The centring offsets reached, one per layer (``centered=True`` only).
 
+    swap_acceptance_ : ndarray of shape (n_temperatures - 1,) or None
+        Share of accepted swaps between neighbouring temperatures over the
+        training so far (``method="pt"`` only), hottest pair last.
+
     mean_, scale_ : ndarray of shape (n_features,)
         Standardisation of the data (Gaussian visible units only; None otherwise).
 
@@ -852,6 +872,8 @@ class DeepBoltzmannMachine(
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "n_chains": [Interval(Integral, 1, None, closed="left"), None],
+        "method": [StrOptions({"pcd", "pt"})],
+        "n_temperatures": [Interval(Integral, 2, None, closed="left")],
         "k": [Interval(Integral, 1, None, closed="left")],
         "mean_field_max_iter": [Interval(Integral, 1, None, closed="left")],
         "mean_field_tol": [Interval(Real, 0, None, closed="left")],
@@ -879,6 +901,8 @@ class DeepBoltzmannMachine(
         momentum=0.9,
         alpha=1e-4,
         n_chains=None,
+        method="pcd",
+        n_temperatures=10,
         k=1,
         mean_field_max_iter=30,
         mean_field_tol=1e-4,
@@ -902,6 +926,8 @@ class DeepBoltzmannMachine(
         self.momentum = momentum
         self.alpha = alpha
         self.n_chains = n_chains
+        self.method = method
+        self.n_temperatures = n_temperatures
         self.k = k
         self.mean_field_max_iter = mean_field_max_iter
         self.mean_field_tol = mean_field_tol
@@ -1149,7 +1175,7 @@ class DeepBoltzmannMachine(
         """Independent visible states of the base model (base rates, or N(b, I)), the
         hidden layers sampled upwards from them."""
         units = UNITS[self.visible]
-        base = self._visible_base if self.visible == "bernoulli" else self.intercepts_[0]
+        base = self._base_bias()
         centre = np.repeat(units.mean(base.astype(self._dtype))[None, :], n_rows, 0)
         return self._up_states(units.sample(centre, rng, out=centre), rng)
 
@@ -1165,6 +1191,9 @@ class DeepBoltzmannMachine(
 
     def _train(self, Z, n_epochs, rng, schedule, incremental=False):
         self._log_partition_cache = {}
+        if self.method == "pt":
+            n_chains = self.chains_[0].shape[0]
+            self._start_tempered(lambda: self._fresh_states(n_chains, rng))
         batch_size = batch_rows(self.batch_size, Z.shape[0])
         monitor = Z[np.sort(rng.permutation(Z.shape[0])[:_MONITOR_ROWS])]
 
@@ -1192,7 +1221,12 @@ class DeepBoltzmannMachine(
         layers = self._layers()
         posterior = self._mean_field(layers, as_dense(Z[rows]))
         for _ in range(self.k):
-            layers.sweep(self.chains_, rng)
+            if self.method == "pt":
+                self._tempered.step(layers, self._base_bias(), rng)
+            else:
+                layers.sweep(self.chains_, rng)
+        if self.method == "pt":
+            self.chains_ = self._tempered.model_states
         data_pairs, data_means = layers.statistics(posterior)
         model_pairs, model_means = layers.statistics(self.chains_)
         weight_steps = [lr * (d - m) for d, m in zip(data_pairs, model_pairs, strict=True)]
@@ -1301,6 +1335,7 @@ class DeepBoltzmannMachine(
         mask=None,
         from_chains=False,
         mean=False,
+        tempered=False,
         random_state=None,
     ):
         """Draw visible samples by block Gibbs sampling of all layers.
@@ -1332,6 +1367,12 @@ class DeepBoltzmannMachine(
         mean : bool, default=False
             Return ``E[v | h_1]`` of the last step instead of sampled states.
 
+        tempered : bool, default=False
+            Run the chains by parallel tempering on the ladder of
+            ``n_temperatures``, every temperature started from the same states,
+            clamped units held at all of them; the samples are read at
+            temperature 1.
+
         random_state : int, RandomState instance or None, default=None
             None continues the machine's own generator; it advances only when the
             call succeeds.
@@ -1352,6 +1393,9 @@ class DeepBoltzmannMachine(
             else:
                 states = self._fresh_states(n_samples, rng)
             layers = self._layers()
+            if tempered:
+                V = self._sample_tempered(layers, states, n_steps, rng, clamp, mean)
+                return self._to_data_units(V)
             for step in range(n_steps):
                 layers.sweep(states, rng, clamp, mean_last=mean and step == n_steps - 1)
         return self._to_data_units(states[0])
@@ -1540,8 +1584,13 @@ class DeepBoltzmannMachine(
 
     def _ais(self, rng, start=None):
         check_rows_memory(self, self.n_runs, "n_runs")
-        base = self._visible_base if self.visible == "bernoulli" else self.intercepts_[0]
-        return self._layers().ais(base, self.n_runs, ais_betas(self.n_betas), rng, start=start)
+        return self._layers().ais(
+            self._base_bias(), self.n_runs, ais_betas(self.n_betas), rng, start=start
+        )
+
+    def _base_bias(self):
+        """Visible biases of the base model that AIS and tempering start from."""
+        return self._visible_base if self.visible == "bernoulli" else self.intercepts_[0]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -17,7 +17,7 @@ from ._loop import EarlyStopping, Training, batch_rows, run_epochs
 from ._partition import cached_log_partition, draw_ais_seed, partition_method
 from ._rbm_step import FusedTrainer, PlainTrainer
 from ._sampling import ais_betas, answer_generator, draw_generator, make_generator
-from ._tempering import TemperedChains, default_ladder
+from ._tempering import TemperingMixin
 from ._units import _HERMITE_NODES, UNITS
 from ._validation import (
     DIVERGED_MAGNITUDE,
@@ -86,7 +86,11 @@ class _VisibleUnitsMixin:
 
 
 class RestrictedBM(
-    _VisibleUnitsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    _VisibleUnitsMixin,
+    TemperingMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """Restricted Boltzmann machine trained by contrastive divergence.
 
@@ -572,29 +576,6 @@ class RestrictedBM(
         self.visible_offset_ = rows.mean(axis=0)
         self.hidden_offset_ = self._layers().mean(1, [rows, None]).mean(axis=0)
 
-    def _start_tempered_chains(self, rng):
-        """Parallel tempering's chains (one set per temperature), unless training by
-        parallel tempering already left them at this ladder: fresh base-model
-        visible states, the hidden layers to be sampled by the first sweep."""
-        states = getattr(self, "_tempered_states", None)
-        n_chains = self.h_samples_.shape[0]
-        if states is not None and len(states) == self.n_temperatures:
-            if states[0][0].shape == (n_chains, self.n_features_in_):
-                return
-        self._tempered_states = [
-            [self._fresh_visible(n_chains, rng), self.h_samples_.copy()]
-            for _ in range(self.n_temperatures)
-        ]
-        self._swap_counts = np.zeros((2, self.n_temperatures - 1))
-
-    @property
-    def swap_acceptance_(self):
-        counts = getattr(self, "_swap_counts", None)
-        if self.method != "pt" or counts is None:
-            return None
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return counts[1] / counts[0]
-
     def _split(self, Z, rng):
         fraction = self.validation_fraction
         if fraction is None and self.early_stopping:
@@ -636,7 +617,10 @@ class RestrictedBM(
         monitor = _Monitor(self, Z, Z_held_out, rng)
         batch_size = batch_rows(self.batch_size, Z.shape[0])
         if self.method == "pt":
-            self._start_tempered_chains(rng)
+            n_chains = self.h_samples_.shape[0]
+            self._start_tempered(
+                lambda: [self._fresh_visible(n_chains, rng), self.h_samples_.copy()]
+            )
         fused = self.hidden == "bernoulli" and self.method != "pt"
         trainer = (FusedTrainer if fused else PlainTrainer)(self, batch_size)
 
@@ -819,27 +803,10 @@ class RestrictedBM(
                     n_samples, rng
                 )
             if tempered:
-                return self._to_data_units(self._run_tempered(Z, n_steps, rng, clamp, mean))
+                clamp = None if clamp is None else {0: clamp}
+                V = self._sample_tempered(self._layers(), [Z, None], n_steps, rng, clamp, mean)
+                return self._to_data_units(V)
             return self._to_data_units(self._run_chains(Z, n_steps, rng, clamp, mean))
-
-    def _run_tempered(self, Z, n_steps, rng, clamp=None, mean=False):
-        """``n_steps`` steps of parallel tempering from Z at every temperature; the
-        visible states (or ``E[v | h]``) at inverse temperature 1."""
-        layers = self._layers()
-        chains = TemperedChains(
-            default_ladder(self.n_temperatures),
-            [[Z.copy(), None] for _ in range(self.n_temperatures)],
-        )
-        clamp = None if clamp is None else {0: clamp}
-        for _ in range(n_steps):
-            chains.step(layers, self._base_bias(), rng, clamp)
-        visible, hidden = chains.model_states
-        if mean and n_steps:
-            visible = layers.mean(0, [None, hidden])
-            if clamp is not None:
-                mask = np.broadcast_to(clamp[0], visible.shape)
-                visible[mask] = chains.model_states[0][mask]
-        return visible
 
     def _chain_start(self, X):
         """Validated rows of X as a fresh dense array in model units: chains start there."""

@@ -220,6 +220,31 @@ def test_gibbs_samples_follow_the_exact_distribution():
     assert pooled_chisquare(counts, 20000 * wrong / wrong.sum()) < 1e-6
 
 
+def test_tempered_samples_follow_the_exact_distribution():
+    dbm = tiny_dbm().set_params(n_temperatures=8)
+    V, log_p, _ = brute_force(dbm)
+    counts = counts_of(dbm.sample(20000, n_steps=100, tempered=True, random_state=0))
+    assert pooled_chisquare(counts, 20000 * np.exp(log_p)) > 1e-3
+    wrong = np.exp(log_p) * np.exp(0.2 * V[:, 0])  # a near miss is rejected
+    assert pooled_chisquare(counts, 20000 * wrong / wrong.sum()) < 1e-6
+    mask = np.arange(dbm.n_features_in_) < 2
+    X = np.ones((50, dbm.n_features_in_))
+    assert (dbm.sample(X=X, mask=mask, n_steps=5, tempered=True)[:, :2] == 1).all()
+
+
+def test_training_by_parallel_tempering_reads_the_chains_at_temperature_one():
+    X = tiny_data()
+    dbm = tiny_dbm(method="pt", n_temperatures=4, max_iter=20, warm_start=True)
+    assert dbm.swap_acceptance_.shape == (3,) and (dbm.swap_acceptance_ > 0).all()
+    assert all(c is s for c, s in zip(dbm.chains_, dbm._tempered.model_states, strict=True))
+    proposed = dbm._tempered.proposed.sum()
+    dbm.fit(X)
+    assert dbm._tempered.proposed.sum() > proposed
+    trained = dbm.set_params(likelihood="exact").score(X)
+    start = tiny_dbm(max_iter=0).set_params(likelihood="exact").score(X)
+    assert trained > start
+
+
 def test_clamped_sampling_keeps_the_clamped_units_and_completes_towards_the_data():
     X = tiny_data()
     dbm = tiny_dbm(max_iter=100, learning_rate=0.05, k=3)

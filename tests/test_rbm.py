@@ -792,10 +792,10 @@ def test_training_by_parallel_tempering_records_its_swaps_and_continues():
     rates = model.swap_acceptance_
     assert rates.shape == (4,) and ((rates > 0) & (rates <= 1)).all()
     assert model.h_samples_.shape == (100, 16)
-    cold = model._tempered_states[0][1].copy()
-    np.testing.assert_array_equal(model.h_samples_, cold)
+    np.testing.assert_array_equal(model.h_samples_, model._tempered.model_states[1])
+    proposed = model._tempered.proposed.sum()
     model.fit(X)  # continues the same chains and counts
-    assert model._swap_counts[0].sum() > 0 and model.n_iter_ == 6
+    assert model._tempered.proposed.sum() > proposed and model.n_iter_ == 6
     assert RestrictedBM(16, max_iter=1).fit(X).swap_acceptance_ is None
 
 
