@@ -503,6 +503,23 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         check_is_fitted(self)
         return self.rbms_[-1].log_partition()
 
+    def log_partition_bounds(self, n_steps=1000):
+        """``log Z`` of the top RBM bracketed between forward and reverse AIS (see
+        :meth:`RestrictedBM.log_partition_bounds`): the network's bound on
+        ``log p(v)`` moves by the same amounts.
+
+        Parameters
+        ----------
+        n_steps : int, default=1000
+            Gibbs steps of the top RBM's persistent chains before reverse annealing.
+
+        Returns
+        -------
+        forward, reverse : LogPartition
+        """
+        check_is_fitted(self)
+        return self.rbms_[-1].log_partition_bounds(n_steps=n_steps)
+
     def score_samples(self, X, return_std=False):
         """Log-likelihood of each row, or its variational lower bound, in nats.
 

@@ -13,6 +13,7 @@ from skenergy._dynamics import GibbsChains, energy
 from skenergy._units import binary_states
 from skenergy.boltzmann import coupling_mask
 from skenergy.datasets import make_bars_and_stripes
+from skenergy.exceptions import AISWarning
 
 
 def random_machine(n_visible, n_hidden, connections="full", scale=1.0, seed=0, **params):
@@ -329,6 +330,23 @@ def test_ais_log_partition_matches_enumeration():
     exact = machine._exact_log_partition().log_z
     estimate = machine._ais_log_partition(np.random.default_rng(0))
     assert abs(estimate.log_z - exact) < max(4 * estimate.std, 0.05)
+
+
+def test_forward_and_reverse_ais_bracket_the_exact_log_partition():
+    # Few intermediate distributions: a wide bracket, each side where theory puts it;
+    # many: a narrow one around the exact value.
+    machine = random_machine(10, 4, scale=2.0, seed=13, partition="ais", n_betas=5, n_runs=500)
+    exact = machine._exact_log_partition().log_z
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AISWarning)
+        forward, reverse = machine.log_partition_bounds(n_steps=200)
+    assert forward.method == "ais" and reverse.method == "reverse ais"
+    assert forward.log_z < exact - 0.05 and reverse.log_z > exact + 0.05
+    machine.set_params(n_betas=3000, n_runs=100)
+    machine._log_partition_cache = {}
+    forward, reverse = machine.log_partition_bounds(n_steps=200)
+    assert forward.log_z - 0.05 < exact < reverse.log_z + 0.05
+    assert reverse.log_z - forward.log_z < 0.15
 
 
 # -------------------------------------------------------------- bad input

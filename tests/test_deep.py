@@ -129,6 +129,17 @@ def test_ais_estimates_the_top_rbms_exact_log_partition():
     np.testing.assert_allclose(std, estimate.std)
 
 
+def test_the_log_partition_bracket_is_the_top_rbms_and_holds_the_exact_value():
+    dbn = tiny_dbn(partition="ais", n_betas=2000, n_runs=200)
+    forward, reverse = dbn.log_partition_bounds(n_steps=100)
+    top = copy.deepcopy(dbn.rbms_[-1])
+    exact = copy.deepcopy(top).set_params(partition="exact").log_partition().log_z
+    assert (forward.log_z, reverse.log_z) == tuple(
+        b.log_z for b in top.log_partition_bounds(n_steps=100)
+    )
+    assert forward.log_z - 3 * forward.std - 0.01 < exact < reverse.log_z + 3 * reverse.std + 0.01
+
+
 def test_one_hidden_layer_is_the_rbm():
     X = tiny_data()
     dbn = DeepBeliefNetwork(4, rbm=RestrictedBM(max_iter=5), random_state=0).fit(X)
