@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import logsumexp
+from sklearn.utils.validation import check_is_fitted
 
 from ._units import UNITS
+from ._validation import check_count, check_rows_memory
 from .exceptions import AISWarning
 
 #: Largest layer ``"auto"`` enumerates exactly (2**20 states, a second or two).
@@ -111,6 +113,18 @@ def cached_log_partition(estimator, method, compute):
         if cache[key].method != "exact":
             warn_if_unreliable(cache[key])
     return cache[key]
+
+
+def ais_bracket(estimator, n_steps, reverse_from):
+    """The contract of every ``log_partition_bounds``: forward AIS (cached, shared with
+    ``log_partition``) and reverse AIS, ``reverse_from(n_steps, rng)``, which runs
+    the model's persistent chains ``n_steps`` more steps and anneals their states
+    down to the base model, on a generator seeded from the estimator's AIS seed."""
+    check_is_fitted(estimator)
+    check_count(n_steps, "n_steps", minimum=0)
+    check_rows_memory(estimator, estimator.n_runs, "n_runs")
+    forward = cached_log_partition(estimator, "ais", estimator._compute_log_partition)
+    return forward, reverse_from(n_steps, np.random.default_rng([estimator._ais_seed, 1]))
 
 
 def warn_if_unreliable(estimate):

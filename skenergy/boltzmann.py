@@ -22,6 +22,7 @@ from ._loop import Training, batch_rows, run_epochs
 from ._optim import momentum_step
 from ._partition import (
     MAX_EXACT_UNITS,
+    ais_bracket,
     annealed_importance_sampling,
     cached_log_partition,
     check_enumerable,
@@ -579,10 +580,9 @@ class _BoltzmannBase(BaseEstimator):
         forward, reverse : LogPartition
             ``forward.log_z <= log Z <= reverse.log_z`` in expectation.
         """
-        check_is_fitted(self)
-        check_count(n_steps, "n_steps", minimum=0)
-        forward = cached_log_partition(self, "ais", self._compute_log_partition)
-        rng = np.random.default_rng([self._ais_seed, 1])
+        return ais_bracket(self, n_steps, self._reverse_ais)
+
+    def _reverse_ais(self, n_steps, rng):
         chains = getattr(self, "_chains", None)
         if chains is None or not len(chains):
             start = self._random_states(self.n_runs, rng)
@@ -591,7 +591,7 @@ class _BoltzmannBase(BaseEstimator):
         chains = self._chains_for(start, rng)
         for _ in range(n_steps):
             chains.sweep(self.temperature)
-        return forward, self._ais_log_partition(rng, start=chains.states.copy())
+        return self._ais_log_partition(rng, start=chains.states.copy())
 
     def _ais_log_partition(self, rng, start=None):
         """AIS from the uniform distribution over the allowed states (beta = 0), or

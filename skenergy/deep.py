@@ -27,6 +27,7 @@ from ._layered import Layers, centred_steps, move_offsets
 from ._loop import Training, batch_rows, run_epochs
 from ._optim import interruptible, momentum_step
 from ._partition import (
+    ais_bracket,
     cached_log_partition,
     check_enumerable,
     draw_ais_seed,
@@ -47,7 +48,6 @@ from ._tempering import TemperingMixin
 from ._units import UNITS, binary_states
 from ._validation import (
     as_dense,
-    check_count,
     check_fit_memory,
     check_fitted_rows,
     check_layer_sizes,
@@ -1564,18 +1564,16 @@ class DeepBoltzmannMachine(
         -------
         forward, reverse : LogPartition
         """
-        check_is_fitted(self)
-        check_count(n_steps, "n_steps", minimum=0)
-        forward = self._log_partition("ais")
-        check_rows_memory(self, self.n_runs, "n_runs")
-        rng = np.random.default_rng([self._ais_seed, 1])
+        return ais_bracket(self, n_steps, self._reverse_ais)
+
+    def _reverse_ais(self, n_steps, rng):
         rows = np.arange(self.n_runs) % self.chains_[0].shape[0]
         states = [s[rows].copy() for s in self.chains_]
         layers = self._layers()
         for _ in range(n_steps):
             layers.sweep(states, rng)
         start = [s if layer % 2 == 0 else None for layer, s in enumerate(states)]
-        return forward, self._ais(rng, start)
+        return self._ais(rng, start)
 
     def _log_partition(self, method):
         return cached_log_partition(self, method, self._compute_log_partition)

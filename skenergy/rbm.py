@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._layered import Layers
 from ._loop import EarlyStopping, Training, batch_rows, run_epochs
-from ._partition import cached_log_partition, draw_ais_seed, partition_method
+from ._partition import ais_bracket, cached_log_partition, draw_ais_seed, partition_method
 from ._rbm_step import FusedTrainer, PlainTrainer
 from ._sampling import ais_betas, answer_generator, draw_generator, make_generator
 from ._tempering import TemperingMixin
@@ -942,12 +942,11 @@ class RestrictedBM(
         forward, reverse : LogPartition
             ``forward.log_z <= log Z <= reverse.log_z`` in expectation.
         """
-        check_is_fitted(self)
-        check_count(n_steps, "n_steps", minimum=0)
-        forward = cached_log_partition(self, "ais", self._compute_log_partition)
-        rng = np.random.default_rng([self._ais_seed, 1])
+        return ais_bracket(self, n_steps, self._reverse_ais)
+
+    def _reverse_ais(self, n_steps, rng):
         samples = self._run_chains(self._chains_from_persistent(self.n_runs, rng), n_steps, rng)
-        return forward, self._ais_log_partition(rng, start=samples)
+        return self._ais_log_partition(rng, start=samples)
 
     def _compute_log_partition(self, method):
         if method == "exact":
