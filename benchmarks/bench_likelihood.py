@@ -31,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import BernoulliRBM
 
 from skenergy import RestrictedBM
-from skenergy._tempering import TemperedChains, default_ladder
+from skenergy._tempering import LayeredPath, TemperedChains, default_ladder
 from skenergy.exceptions import AISWarning
 
 
@@ -84,7 +84,7 @@ def classes_visited(model, start, classifier, n_steps, tempered, n_temperatures,
     seen = []
     for _ in range(n_steps):
         if tempered:
-            chains.step(layers, model._base_bias(), rng)
+            chains.step(LayeredPath(layers, model._base_bias()), rng)
         else:
             layers.sweep(chains.states[0], rng)
         seen.append(chains.model_states[0][0].copy())

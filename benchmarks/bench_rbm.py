@@ -192,6 +192,11 @@ def features(args):
                          random_state=0),
             LogisticRegression(max_iter=1000),
         ),
+        "centred RestrictedBM": make_pipeline(
+            RestrictedBM(n_components=args.n_components, max_iter=args.max_iter,
+                         centered=True, random_state=0),
+            LogisticRegression(max_iter=1000),
+        ),
     }  # fmt: skip
     for name, model in candidates.items():
         start = time.perf_counter()

@@ -48,6 +48,7 @@ from ._blas import axpby, gemm
 from ._layered import Layers, centred_steps, move_offsets
 from ._optim import add_penalties, momentum_step
 from ._sampling import sample_bernoulli_tanh, sample_gaussian
+from ._tempering import LayeredPath
 
 
 def plain_step(
@@ -87,9 +88,9 @@ def plain_step(
     W, (b, c) = layers.weights[0], layers.biases
     h_data = layers.mean(1, [batch, None])
     if tempered is not None:
-        chains, base_bias = tempered
+        chains, path = tempered[0], LayeredPath(layers, tempered[1])
         for _ in range(k):
-            chains.step(layers, base_bias, rng)
+            chains.step(path, rng)
         v, h = chains.model_states
         h_model = layers.mean(1, [v, None])
     else:

@@ -91,18 +91,18 @@ class TemperedChains:
         with np.errstate(invalid="ignore", divide="ignore"):
             return self.accepted / self.proposed
 
-    def step(self, layers, base_bias, rng, clamp=None):
-        """One block Gibbs sweep at every temperature (``clamp`` as in
-        :meth:`Layers.sweep`, the same units at every temperature), then one round
-        of swaps."""
+    def step(self, path, rng, clamp=None):
+        """One sweep at every temperature of ``path`` (:class:`LayeredPath`, or any
+        object with its ``sweep`` and ``gap``; ``clamp`` is passed to the sweeps,
+        the same units at every temperature), then one round of swaps."""
         for beta, states in zip(self.betas, self.states, strict=True):
-            tempered_layers(layers, beta, base_bias).sweep(states, rng, clamp)
-        self.swap(layers, base_bias, rng)
+            path.sweep(beta, states, rng, clamp)
+        self.swap(path, rng)
 
-    def swap(self, layers, base_bias, rng):
+    def swap(self, path, rng):
         """Propose swaps between temperatures ``i`` and ``i + 1`` for every ``i`` of this
         round's parity, chain by chain, with the Metropolis acceptance."""
-        gaps = [energy_gap(layers, base_bias, states) for states in self.states]
+        gaps = [path.gap(states) for states in self.states]
         for i in range(self.parity, len(self.betas) - 1, 2):
             log_ratio = (self.betas[i] - self.betas[i + 1]) * (gaps[i] - gaps[i + 1])
             u = uniform(log_ratio.shape, np.float64, rng)
@@ -115,6 +115,25 @@ class TemperedChains:
                     cold[accept] = hot[accept]
                     hot[accept] = kept
         self.parity = 1 - self.parity
+
+
+class LayeredPath:
+    """The AIS path of a layered model (see the module docstring) as parallel
+    tempering walks it: a block Gibbs sweep at any ``beta`` (the tempered layers
+    built once per ``beta`` and kept: the path lives for one update), and the
+    energy gap that decides the swaps."""
+
+    def __init__(self, layers, base_bias):
+        self.layers, self.base_bias = layers, base_bias
+        self._tempered = {}
+
+    def sweep(self, beta, states, rng, clamp=None):
+        if beta not in self._tempered:
+            self._tempered[beta] = tempered_layers(self.layers, beta, self.base_bias)
+        self._tempered[beta].sweep(states, rng, clamp)
+
+    def gap(self, states):
+        return energy_gap(self.layers, self.base_bias, states)
 
 
 class TemperingMixin:
@@ -141,9 +160,9 @@ class TemperingMixin:
         the visible states (``mean``: their conditional means) at temperature 1."""
         ladder = default_ladder(self.n_temperatures)
         copies = [[None if s is None else s.copy() for s in states] for _ in ladder]
-        chains = TemperedChains(ladder, copies)
+        chains, path = TemperedChains(ladder, copies), LayeredPath(layers, self._base_bias())
         for _ in range(n_steps):
-            chains.step(layers, self._base_bias(), rng, clamp)
+            chains.step(path, rng, clamp)
         visible = chains.model_states[0]
         if mean and n_steps:
             sampled, visible = visible, layers.mean(0, chains.model_states)

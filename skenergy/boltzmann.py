@@ -37,6 +37,7 @@ from ._sampling import (
     geometric_temperatures,
     make_generator,
 )
+from ._tempering import TemperingMixin
 from ._units import binary_states
 from ._validation import (
     check_binary,
@@ -102,7 +103,31 @@ def _moments(S, weights=None):
     return weights @ S, (S * weights[:, None]).T @ S
 
 
-class _BoltzmannBase(BaseEstimator):
+class _TemperingPath:
+    """The path that parallel tempering walks for a Boltzmann machine, that of its
+    AIS: the energy at temperature ``T / beta``, from the uniform distribution over
+    the allowed states (``beta = 0``) to the machine (``beta = 1``). States travel
+    as one array per rung (all units)."""
+
+    def __init__(self, machine):
+        self.machine = machine
+
+    def sweep(self, beta, states, rng, clamp=None):
+        S, machine = states[0], self.machine
+        if beta <= 0:
+            S[...] = machine._random_states(len(S), rng)
+            return
+        chains = machine._chains_for(S, rng)
+        chains.sweep(machine.temperature / beta)
+        S[...] = chains.states
+
+    def gap(self, states):
+        """``E(s) / T``: the slope in ``beta`` of the log-weight (the base is uniform)."""
+        machine = self.machine
+        return energy(states[0], machine.coupling_, machine.intercept_) / machine.temperature
+
+
+class _BoltzmannBase(TemperingMixin, BaseEstimator):
     """Parameters, learning and exact computations shared by the Boltzmann estimators.
 
     Visible units may include softmax groups (``_groups``: index arrays of units
@@ -114,7 +139,8 @@ class _BoltzmannBase(BaseEstimator):
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 0, None, closed="left")],
         "connections": [StrOptions({"full", "semi-restricted", "restricted"}), "array-like"],
-        "method": [StrOptions({"auto", "exact", "pcd", "cd"})],
+        "method": [StrOptions({"auto", "exact", "pcd", "cd", "pt"})],
+        "n_temperatures": [Interval(Integral, 2, None, closed="left")],
         "clamped_phase": [StrOptions({"mean_field", "gibbs"})],
         "k": [Interval(Integral, 1, None, closed="left")],
         "n_chains": [None, Interval(Integral, 1, None, closed="left")],
@@ -140,6 +166,7 @@ class _BoltzmannBase(BaseEstimator):
         *,
         connections="full",
         method="auto",
+        n_temperatures=10,
         clamped_phase="mean_field",
         k=3,
         n_chains=100,
@@ -161,6 +188,7 @@ class _BoltzmannBase(BaseEstimator):
         self.n_components = n_components
         self.connections = connections
         self.method = method
+        self.n_temperatures = n_temperatures
         self.clamped_phase = clamped_phase
         self.k = k
         self.n_chains = n_chains
@@ -314,6 +342,14 @@ class _BoltzmannBase(BaseEstimator):
         states = None
         if self._exact_learning():
             states = self._allowed(binary_states(self._n_units, 0, 1 << self._n_units))
+        elif self.method == "pt":
+            if self.annealing_temperature is not None:
+                raise ValueError(
+                    "method='pt' tempers the chains itself; leave annealing_temperature "
+                    "None, or anneal with method='pcd'."
+                )
+            n_chains = len(self._chains)
+            self._start_tempered(lambda: [self._random_states(n_chains, rng)])
         gaps = []
 
         def update(rows, lr, momentum):
@@ -352,6 +388,12 @@ class _BoltzmannBase(BaseEstimator):
         clamped_mean, clamped_second, clamped_states = self._clamped_moments(V, rng)
         if states is not None:
             free_mean, free_second = _moments(states, self._distribution(states))
+        elif self.method == "pt":
+            path = _TemperingPath(self)
+            for _ in range(self.k):
+                self._tempered.step(path, rng)
+            self._chains = self._tempered.model_states[0]
+            free_mean, free_second = _moments(self._chains)
         else:
             start = clamped_states if self.method == "cd" else self._chains
             chains = self._run_chains(start, rng)
@@ -644,13 +686,21 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         boolean matrix of shape (n_units, n_units), visible units first, gives
         any other topology (the diagonal is ignored).
 
-    method : {"auto", "exact", "pcd", "cd"}, default="auto"
+    method : {"auto", "exact", "pcd", "cd", "pt"}, default="auto"
         How the expectations are computed. ``"exact"``: by enumerating all
         ``2**n_units`` states (and ``2**n_components`` hidden states per row).
         ``"pcd"``: the free phase from persistent chains; ``"cd"``: from chains
-        restarted at the clamped states of the minibatch. ``"auto"``: exact up to
-        16 units, otherwise PCD. ``"exact"`` refuses machines of more than 20
-        units with a ValueError.
+        restarted at the clamped states of the minibatch; ``"pt"``: persistent
+        chains by parallel tempering, ``n_chains`` at each of ``n_temperatures``
+        temperatures ``T / beta`` (beta evenly spaced from 1 to 0, where the
+        chains are uniformly random: the path of the machine's AIS), swapped
+        between neighbours after each sweep. ``"auto"``: exact up to 16 units,
+        otherwise PCD. ``"exact"`` refuses machines of more than 20 units with a
+        ValueError.
+
+    n_temperatures : int, default=10
+        Rungs of the parallel-tempering ladder (``method="pt"``);
+        ``swap_acceptance_`` reports the share of accepted swaps per pair.
 
     clamped_phase : {"mean_field", "gibbs"}, default="mean_field"
         The clamped phase is exact in closed form without hidden-hidden couplings
@@ -995,7 +1045,8 @@ class BoltzmannClassifier(ClassifierMixin, _BoltzmannBase):
         Hidden units.
     connections : {"full", "semi-restricted", "restricted"} or array of bool, default="full"
         Coupled blocks; a matrix covers features, then classes, then hidden units.
-    method : {"auto", "exact", "pcd", "cd"}, default="auto"
+    method : {"auto", "exact", "pcd", "cd", "pt"}, default="auto"
+    n_temperatures : int, default=10
     clamped_phase : {"mean_field", "gibbs"}, default="mean_field"
     k : int, default=3
     n_chains : int or None, default=100

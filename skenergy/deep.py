@@ -44,7 +44,7 @@ from ._stack import (
     stack_rbms,
     visible_standardisation,
 )
-from ._tempering import TemperingMixin
+from ._tempering import LayeredPath, TemperingMixin
 from ._units import UNITS, binary_states
 from ._validation import (
     as_dense,
@@ -1237,9 +1237,10 @@ class DeepBoltzmannMachine(
         """One step: mean-field data statistics minus the persistent chains' statistics."""
         layers = self._layers()
         posterior = self._mean_field(layers, as_dense(Z[rows]))
+        path = LayeredPath(layers, self._base_bias()) if self.method == "pt" else None
         for _ in range(self.k):
-            if self.method == "pt":
-                self._tempered.step(layers, self._base_bias(), rng)
+            if path is not None:
+                self._tempered.step(path, rng)
             else:
                 layers.sweep(self.chains_, rng)
         if self.method == "pt":

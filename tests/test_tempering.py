@@ -7,7 +7,7 @@ import pytest
 from scipy.special import logsumexp
 
 from skenergy._layered import Layers
-from skenergy._tempering import TemperedChains, default_ladder, tempered_layers
+from skenergy._tempering import LayeredPath, TemperedChains, default_ladder, tempered_layers
 from skenergy._units import UNITS, binary_states
 
 from .test_boltzmann import pooled_chisquare
@@ -72,7 +72,7 @@ def test_every_temperature_keeps_its_exact_distribution(sizes):
         exact.append(p)
     chains = TemperedChains(betas, start)
     for _ in range(6):
-        chains.step(layers, base, rng)
+        chains.step(LayeredPath(layers, base), rng)
     assert (chains.accepted > 0).all()  # the swaps did move states
     for states, p in zip(chains.states, exact, strict=True):
         observed = np.bincount(codes(states), minlength=len(p))
@@ -97,7 +97,7 @@ def test_swaps_are_accepted_with_the_exact_metropolis_probability():
         betas, [[s[cold_rows].copy() for s in states_table],
                 [s[hot_rows].copy() for s in states_table]],
     )  # fmt: skip
-    chains.swap(layers, base, rng)
+    chains.swap(LayeredPath(layers, base), rng)
     swapped = codes(chains.states[0]) != codes([s[cold_rows] for s in states_table])
     same = cold_rows == hot_rows
     # Each chain's swap is a Bernoulli draw of the expected probability: the total
