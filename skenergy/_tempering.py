@@ -47,10 +47,14 @@ def tempered_layers(layers, beta, base_bias):
 
 def energy_gap(layers, base_bias, states):
     """``D(s) = E(s) - E_base(s)`` per chain: how much a state's energy changes along
-    the path (its slope in ``beta``), which decides the swaps."""
-    visible = layers.units[0]
+    the path (its slope in ``beta``), which decides the swaps. The base energy is
+    each layer's own: the visible units' at the base biases, the hidden units' at
+    zero bias (nothing for binary units, ``|h|^2 / 2`` for Gaussian ones)."""
     energy = -layers.log_marginal(states, summed=set())
-    return energy - visible.energy(states[0], base_bias.astype(np.float64))
+    biases = [base_bias.astype(np.float64)] + [np.zeros(len(b)) for b in layers.biases[1:]]
+    for units, s, bias in zip(layers.units, states, biases, strict=True):
+        energy = energy - units.energy(s, bias)
+    return energy
 
 
 class TemperedChains:

@@ -115,3 +115,25 @@ def test_the_ladder_is_checked():
         TemperedChains([0.5, 1.0], [[], []])
     with pytest.raises(ValueError, match="one set of chains per temperature"):
         TemperedChains([1.0, 0.5], [[]])
+
+
+@pytest.mark.parametrize("visible, hidden", [("bernoulli", "bernoulli"),
+                                             ("gaussian", "bernoulli"),
+                                             ("bernoulli", "gaussian")])  # fmt: skip
+def test_the_swap_ratio_is_that_of_the_tempered_distributions(visible, hidden):
+    # For any unit types: log p*_i(y) + log p*_j(x) - log p*_i(x) - log p*_j(y), from
+    # the tempered layers' own energies, is (beta_i - beta_j) (D(x) - D(y)).
+    rng = np.random.default_rng(4)
+    units = [UNITS[visible], UNITS[hidden]]
+    layers = Layers(units, [rng.standard_normal(4), rng.standard_normal(3)],
+                    [rng.standard_normal((3, 4))])  # fmt: skip
+    base = rng.standard_normal(4)
+    x = [units[0].sample(np.full((5, 4), 0.5), rng), units[1].sample(np.full((5, 3), 0.5), rng)]
+    y = [units[0].sample(np.full((5, 4), 0.5), rng), units[1].sample(np.full((5, 3), 0.5), rng)]
+    path = LayeredPath(layers, base)
+    for beta_i, beta_j in [(1.0, 0.7), (0.4, 0.0)]:
+        log_p = {b: tempered_layers(layers, b, base).log_marginal for b in (beta_i, beta_j)}
+        expected = (log_p[beta_i](y, set()) + log_p[beta_j](x, set())
+                    - log_p[beta_i](x, set()) - log_p[beta_j](y, set()))  # fmt: skip
+        ratio = (beta_i - beta_j) * (path.gap(x) - path.gap(y))
+        np.testing.assert_allclose(ratio, expected, atol=1e-9)
