@@ -352,7 +352,7 @@ class Layers:
             return {layer: self.input(layer, states).astype(np.float64) for layer in odd}
 
         def visible_bias(beta, b_base=base_bias, b_model=self.biases[0]):
-            return (1 - beta) * b_base + beta * b_model
+            return path_visible_bias(beta, b_base, b_model)
 
         def log_ratio(state, beta_from, beta_to):
             states, pre = state
@@ -391,6 +391,13 @@ class Layers:
             (states, odd_inputs(states)), log_z_base, log_ratio, transition, betas, rng,
             reverse=start is not None,
         )  # fmt: skip
+
+
+def path_visible_bias(beta, base_bias, bias):
+    """The visible biases at inverse temperature ``beta`` on the path from the base
+    model to the model (AIS and parallel tempering): ``(1 - beta) base + beta b``;
+    the weights and the hidden biases are multiplied by ``beta``."""
+    return (1 - beta) * base_bias + beta * bias
 
 
 # ------------------------------------------------------------------ centring

@@ -14,12 +14,14 @@ with the Metropolis probability ``min(1, exp((beta_i - beta_j) (D(x_i) - D(x_j))
 where ``D = E - E_base``; even pairs are proposed at one step, odd pairs at the next.
 Every temperature's chains keep its tempered distribution invariant, so states
 that climbed to the hot end and came back carry the fast mixing of the base model
-to the model's chains.
+to the model's chains. The walk itself needs only a path, an object that sweeps
+chains at any ``beta`` and gives ``D``: :class:`LayeredPath` for layered models;
+the Boltzmann machine supplies its own (its energy at temperature ``T / beta``).
 """
 
 import numpy as np
 
-from ._layered import Layers
+from ._layered import Layers, path_visible_bias
 from ._sampling import uniform
 
 
@@ -35,7 +37,7 @@ def default_ladder(n_temperatures):
 def tempered_layers(layers, beta, base_bias):
     """The model at inverse temperature ``beta`` on the AIS path (see the module
     docstring), as a new :class:`Layers` (the weights scaled copies)."""
-    biases = [(1 - beta) * base_bias + beta * layers.biases[0]]
+    biases = [path_visible_bias(beta, base_bias, layers.biases[0])]
     biases += [beta * b for b in layers.biases[1:]]
     dtype = layers.dtype
     return Layers(
