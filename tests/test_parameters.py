@@ -33,6 +33,7 @@ DIFFERENCES = {
     ("max_iter", "BackpropMLPRegressor"): "a network needs at least one epoch",
     ("max_iter", "HopfieldMemory"): "epochs of the descent rule; the one-pass rules count one",
     ("method", "RestrictedBM"): "no enumeration option: exactness lives in partition",
+    ("method", "DeepBoltzmannMachine"): "the chains move persistently, by Gibbs or tempering",
     ("n_components", "RestrictedBM"): "an RBM without hidden units has no features",
 }
 
