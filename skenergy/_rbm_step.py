@@ -220,8 +220,9 @@ class FusedTrainer:
         V, T = self.visible[:, : n_neg + n_pos], self.hidden[:, : n_neg + n_pos]
         V[:n_visible, n_neg:] = minibatch(Z, rows).T
         self._both_phases(V, T, n_neg, rng)
-        v_data_mean = V[:n_visible, n_neg:].mean(axis=1)
         if rbm.sparsity_target is not None or self.offsets is not None:
+            # The data's means, before centring shifts the columns; the plain step needs neither.
+            v_data_mean = V[:n_visible, n_neg:].mean(axis=1)
             mean_h_pos = 0.5 + 0.5 * T[:n_hidden, n_neg:].mean(axis=1)
         if self.offsets is not None:
             self._centre_factors(V, T, v_data_mean, mean_h_pos)
