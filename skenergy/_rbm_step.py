@@ -68,6 +68,8 @@ def plain_step(
     offsets=None,
     tempered=None,
     sample=None,
+    up=1.0,
+    down=1.0,
 ):
     """One CD-k (``persistent=False``) or PCD-k step on a minibatch, in place.
 
@@ -81,23 +83,32 @@ def plain_step(
     ``(chains, base_bias)``: :class:`~skenergy._tempering.TemperedChains` that
     replace the persistent chains, ``k`` steps of parallel tempering per update,
     the model's statistics read at inverse temperature 1. ``sample(layer, mean)``
-    draws a layer's states (the unit types' samplers by default). Returns the
-    chains' new hidden states.
+    draws a layer's states (the unit types' samplers by default). ``up`` and
+    ``down`` scale the weights into the hidden and into the visible units: the
+    modified RBMs that pretrain a deep Boltzmann machine (its ``_pretrain``; both
+    1 for an RBM). Returns the chains' new hidden states.
     """
     sample = sample or (lambda layer, mean: layers.units[layer].sample(mean, rng))
     W, (b, c) = layers.weights[0], layers.biases
-    h_data = layers.mean(1, [batch, None])
+
+    def hidden_mean(v):  # the input is linear in the states: scale them, not W
+        return layers.mean(1, [v if up == 1.0 else up * v, None])
+
+    def visible_mean(h):
+        return layers.mean(0, [None, h if down == 1.0 else down * h])
+
+    h_data = hidden_mean(batch)
     if tempered is not None:
         chains, path = tempered[0], LayeredPath(layers, tempered[1])
         for _ in range(k):
             chains.step(path, rng)
         v, h = chains.model_states
-        h_model = layers.mean(1, [v, None])
+        h_model = hidden_mean(v)
     else:
         h = chains if persistent else sample(1, h_data.copy())
         for step in range(k):
-            v = sample(0, layers.mean(0, [None, h]))
-            h_model = layers.mean(1, [v, None])
+            v = sample(0, visible_mean(h))
+            h_model = hidden_mean(v)
             if step + 1 < k:
                 h = sample(1, h_model.copy())
         if persistent:

@@ -33,6 +33,7 @@ from ._partition import (
     draw_ais_seed,
     partition_method,
 )
+from ._rbm_step import plain_step
 from ._sampling import ais_betas, draw_generator, make_generator
 from ._stack import (
     check_binary_hidden,
@@ -726,11 +727,14 @@ class DeepBoltzmannMachine(
         missing input from above), the last with its downward weights doubled,
         the middle ones with both, so that the composed machine counts each
         layer's evidence once; a layer between two RBMs gets the mean of their
-        two biases for it, as the paper's code does. ``"rbm"`` trains them by CD-k with
-        ``RestrictedBM()``'s learning rate, epochs, minibatches, momentum, weight
-        cost and ``k``; a ``RestrictedBM`` gives those settings (tunable as
-        ``pretrain__max_iter``); a list of fitted RBMs, one per layer, gives the
-        starting weights as they are; None starts from small random weights.
+        two biases for it, as the paper's code does. ``"rbm"`` trains them with
+        ``RestrictedBM()``'s method (PCD-1), learning rate, epochs, minibatches,
+        momentum, weight cost, ``n_chains`` and ``k``; a ``RestrictedBM`` gives
+        those settings (tunable as ``pretrain__max_iter``), ``method="cd"`` or
+        ``"pcd"`` and ``centered`` included (the paper pretrains by CD; parallel
+        tempering is refused, the modified RBMs having no energy to temper); a
+        list of fitted RBMs, one per layer, gives the starting weights as they
+        are; None starts from small random weights.
 
     learning_rate : float, default=0.001
         Step size of the joint training's gradient ascent (the paper's code's).
@@ -1647,46 +1651,48 @@ class _Stage:
 
 
 def _train_modified_rbm(data, n_hidden, up, down, visible_units, template, rng, name, verbose):
-    """CD-k training of one of the pretraining RBMs of a deep Boltzmann machine.
+    """Train one of the pretraining RBMs of a deep Boltzmann machine.
 
     Its hidden units get ``c + up * W v`` and its visible units ``b + down * W'h``
     (Salakhutdinov & Hinton 2009: ``up = 2`` for the first layer, ``down = 2`` for
-    the last, both for the middle ones). The update is the RBM's, with the
-    reconstruction's visible means and the template's learning rate, schedule,
-    epochs, minibatches, momentum, weight cost and ``k``. Returns ``(W, b, c)``.
+    the last, both for the middle ones). The step is the RBM's
+    (:func:`~skenergy._rbm_step.plain_step` with these scalings), with the
+    template's method (CD-k, or PCD-k with ``n_chains`` persistent chains),
+    centring, learning rate, schedule, epochs, minibatches, momentum, weight cost
+    and ``k``. Returns ``(W, b, c)``.
     """
+    if template.method == "pt":
+        raise ValueError(
+            "Parallel tempering cannot pretrain a deep Boltzmann machine: its modified "
+            "RBMs (doubled weights one way) have no energy to temper. Give the pretrain "
+            "template method='pcd' or 'cd'; the joint training takes method='pt'."
+        )
     dtype = data.dtype
     n_visible = data.shape[1]
     W = (0.01 * rng.standard_normal((n_hidden, n_visible))).astype(dtype)
     b = (base_rate_logits(data) if visible_units.name == "bernoulli"
          else np.zeros(n_visible, dtype))  # fmt: skip
-    c = np.zeros(n_hidden, dtype)
-    velocities = [np.zeros_like(p) for p in (W, b, c)]
-    hidden = UNITS["bernoulli"]
-
-    def scaled(factor):
-        return Layers([visible_units, hidden], [b, c], [factor * W])
+    layers = Layers([visible_units, UNITS["bernoulli"]], [b, np.zeros(n_hidden, dtype)], [W])
+    velocities = tuple(np.zeros_like(p) for p in (W, b, layers.biases[1]))
+    batch_size = batch_rows(template.batch_size, data.shape[0])
+    persistent = template.method == "pcd"
+    chains = np.zeros((template.n_chains or batch_size, n_hidden), dtype) if persistent else None
+    offsets = None
+    if template.centered:
+        rows = as_dense(data[:: max(1, data.shape[0] // _MONITOR_ROWS)])
+        offsets = (rows.mean(axis=0), layers.mean(1, [up * rows, None]).mean(axis=0))
 
     def update(rows, lr, momentum):
-        v_data = as_dense(data[rows])
-        upward, downward = scaled(up), scaled(down)
-        h_data = upward.mean(1, [v_data, None])
-        h = hidden.sample(h_data, rng)
-        for _ in range(template.k):
-            v_model = downward.mean(0, [None, h])
-            h_model = upward.mean(1, [v_model, None])
-            h = hidden.sample(h_model, rng)
-        n = v_data.shape[0]
-        steps = (
-            lr * (h_data.T @ v_data - h_model.T @ v_model) / n,
-            lr * (v_data.mean(axis=0) - v_model.mean(axis=0)),
-            lr * (h_data.mean(axis=0) - h_model.mean(axis=0)),
-        )
-        for position, (param, velocity, step) in enumerate(
-            zip((W, b, c), velocities, steps, strict=True)
-        ):
-            decay = lr * template.alpha if position == 0 else 0.0
-            momentum_step(param, velocity, step.astype(dtype, copy=False), momentum, decay=decay)
+        nonlocal chains
+        chains = plain_step(
+            layers, as_dense(data[rows]), chains, velocities, rng, lr=lr, momentum=momentum,
+            k=template.k, persistent=persistent, alpha=template.alpha, l1=template.l1,
+            offsets=offsets,
+            up=up, down=down,
+        )  # fmt: skip
+
+    def scaled(factor):
+        return Layers(layers.units, layers.biases, [factor * W])
 
     monitor = as_dense(data[:_MONITOR_ROWS])
 
@@ -1698,13 +1704,12 @@ def _train_modified_rbm(data, n_hidden, up, down, visible_units, template, rng, 
     training = Training(
         update=update,
         end_epoch=end_epoch,
-        parameters=lambda: [W, b, c],
+        parameters=lambda: [W, *layers.biases],
         learning_rate=template.learning_rate,
         schedule=template.learning_rate_schedule,
         momentum=template.momentum,
         warm_up_momentum=True,
-        multiply_adds=batch_rows(template.batch_size, data.shape[0]) * W.size,
+        multiply_adds=batch_size * W.size,
     )
-    batch_size = batch_rows(template.batch_size, data.shape[0])
     run_epochs(stage, training, data.shape[0], template.max_iter, batch_size, rng)
-    return W, b, c
+    return W, b, layers.biases[1]

@@ -291,10 +291,12 @@ def test_pretraining_doubles_the_weights_the_paper_doubles(monkeypatch, sizes, f
         np.testing.assert_allclose(calls[1][0], expit(c + 2 * X @ W.T), rtol=1e-10)
 
 
-def test_a_modified_rbm_step_is_the_cd_update_of_its_scaled_conditionals():
-    # One CD-1 minibatch by hand, with the same random numbers.
+@pytest.mark.parametrize("method", ["cd", "pcd"])
+def test_a_modified_rbm_step_is_the_rbm_update_of_its_scaled_conditionals(method):
+    # One CD-1 or PCD-1 minibatch by hand, with the same random numbers: the hidden
+    # units see 2 W v, the visible ones W'h.
     X = tiny_data()[:20]
-    template = RestrictedBM(max_iter=1, batch_size=20, momentum=0.0, alpha=0.0,
+    template = RestrictedBM(max_iter=1, batch_size=20, momentum=0.0, alpha=0.0, method=method,
                             learning_rate=0.1, learning_rate_schedule="constant")  # fmt: skip
     from skenergy._units import UNITS
 
@@ -308,12 +310,21 @@ def test_a_modified_rbm_step_is_the_cd_update_of_its_scaled_conditionals():
     order = rng.permutation(20)  # the epoch's row order
     V = X[order]
     H_data = expit(c0 + 2 * V @ W0.T)
-    H = (rng.random(H_data.shape) < H_data).astype(float)
-    V_model = expit(b0 + H @ W0)
+    if method == "cd":  # the chain starts at the data's hidden states
+        H = (rng.random(H_data.shape) < H_data).astype(float)
+    else:  # the persistent chains start with every hidden unit off
+        H = np.zeros_like(H_data)
+    V_model = (rng.random(V.shape) < expit(b0 + H @ W0)).astype(float)
     H_model = expit(c0 + 2 * V_model @ W0.T)
     np.testing.assert_allclose(W, W0 + 0.1 * (H_data.T @ V - H_model.T @ V_model) / 20)
     np.testing.assert_allclose(b, b0 + 0.1 * (V.mean(0) - V_model.mean(0)))
     np.testing.assert_allclose(c, c0 + 0.1 * (H_data.mean(0) - H_model.mean(0)))
+
+
+def test_pretraining_refuses_parallel_tempering_and_names_the_way_out():
+    dbm = DeepBoltzmannMachine((3, 2), pretrain=RestrictedBM(method="pt"), max_iter=0)
+    with pytest.raises(ValueError, match="method='pcd' or 'cd'"):
+        dbm.fit(tiny_data())
 
 
 def test_fitted_rbms_give_the_starting_weights_as_they_are():
@@ -373,15 +384,16 @@ def test_centring_offsets_follow_the_data_and_carry_over_a_warm_start():
 
 @pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="POSIX signals")
 def test_ctrl_c_during_pretraining_skips_the_rest_and_keeps_a_usable_machine(monkeypatch):
-    original = skenergy.deep.momentum_step
+    original = skenergy._rbm_step.momentum_step
     calls = {"n": 0}
 
     def step(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 4:  # in the first layer's first minibatch
+        if calls["n"] == 4:  # in the first layer's second minibatch
             os.kill(os.getpid(), signal.SIGINT)
         return original(*args, **kwargs)
 
+    monkeypatch.setattr(skenergy._rbm_step, "momentum_step", step)
     monkeypatch.setattr(skenergy.deep, "momentum_step", step)
     dbm = DeepBoltzmannMachine((4, 3), pretrain=RestrictedBM(max_iter=50, batch_size=20))
     with warnings.catch_warnings(record=True) as caught:
