@@ -28,11 +28,11 @@ def vector_extensions():
 
 
 def describe():
-    blas = [
+    blas = sorted(
         f"{pool['internal_api']} {pool['version']} ({pool['num_threads']} threads)"
         for pool in threadpool_info()
         if pool["user_api"] == "blas"
-    ]
+    )
     return (
         f"machine: {cpu_name()}, {vector_extensions()}, {os.cpu_count()} cores; "
         f"BLAS: {', '.join(blas) or 'none found'}"

@@ -15,12 +15,21 @@ samples of each method's longest fit (``--samples``; 1000 Gibbs steps from the
 base rates, ``E[v | h]`` shown), and measures mixing: how many digit classes (by
 a logistic regression on the raw pixels) one chain visits in ``--mixing-steps``
 sweeps of plain Gibbs sampling and of parallel tempering, on the longest PCD fit.
+``--results`` adds the table, the samples and the machine to a ``.npz`` file per
+binarisation (so methods can be measured one run at a time): the gallery's MNIST
+figure is drawn from the ones in ``benchmarks/measured`` (``--results
+measured/likelihood`` adds to them). ``--long-epochs`` adds budgets for the
+methods in ``--long-methods``; ``--set name=value`` changes a ``RestrictedBM``
+setting, the variant named after it.
 
     python bench_likelihood.py --data ../../shared/data/mnist
-    python bench_likelihood.py --data ../../shared/data/mnist --binarisation sampled
+    python bench_likelihood.py --data ../../shared/data/mnist --binarisation sampled \
+        --epochs 5 20 --long-epochs 60 150
+    python bench_likelihood.py --only "centred PCD-1" --set learning_rate=0.02 --epochs 130
 """
 
 import argparse
+import os
 import time
 import warnings
 
@@ -34,11 +43,19 @@ from skenergy import RestrictedBM
 from skenergy._tempering import LayeredPath, TemperedChains, default_ladder
 from skenergy.exceptions import AISWarning
 
+METHODS = ["BernoulliRBM", "CD-1", "PCD-1", "PT", "centred PCD-1", "centred PT"]
+
 
 def methods(args):
+    """Name -> RestrictedBM parameters (None: the peer), ``--only`` and ``--set`` applied:
+    settings changed by ``--set`` are named after the method."""
     shared = {"n_components": args.n_components, "n_betas": args.n_betas, "random_state": 0}
+    changed = dict(setting.split("=", 1) for setting in args.set)
+    shared.update({key: float(value) if "." in value else int(value)
+                   for key, value in changed.items()})  # fmt: skip
+    suffix = "".join(f", {setting}" for setting in args.set)
     pt = {"method": "pt", "n_temperatures": args.temperatures}
-    return {
+    table = {
         "BernoulliRBM": None,
         "CD-1": {"method": "cd", **shared},
         "PCD-1": shared,
@@ -46,6 +63,16 @@ def methods(args):
         "centred PCD-1": {"centered": True, **shared},
         "centred PT": {"centered": True, **pt, **shared},
     }
+    return {
+        name + ("" if params is None else suffix): params
+        for name, params in table.items()
+        if not args.only or name in args.only
+    }
+
+
+def method_order(name):
+    """Sort key: the table's order, variants after their method."""
+    return METHODS.index(name.split(",")[0]), name
 
 
 def fit(params, epochs, X, n_components):
@@ -97,39 +124,95 @@ def run(args, how):
           f"{args.n_components} hidden units; log-likelihood forward .. reverse AIS "
           f"({args.n_betas} temperatures, 100 runs)")  # fmt: skip
     print(f"  {'method':<15} {'epochs':>6} {'fit s':>7}   {'log p(v) test':>22}   log Z std")
-    results, longest = {}, {}
+    results, longest, acceptance = {}, {}, {}
     for name, params in methods(args).items():
-        if args.only and name not in args.only:
-            continue
-        for epochs in args.epochs:
+        long = name.split(",")[0] in args.long_methods
+        budgets = args.epochs + (args.long_epochs if long else [])
+        for epochs in budgets:
             start = time.perf_counter()
             model = fit(params, epochs, X, args.n_components)
             seconds = time.perf_counter() - start
             forward, reverse, std = log_likelihood_bracket(model, X_test, args.reverse_steps)
-            results.setdefault(name, []).append((seconds, forward, reverse))
+            results.setdefault(name, []).append((epochs, seconds, forward, reverse))
             longest[name] = model
             print(f"  {name:<15} {epochs:>6} {seconds:>7.0f}   {forward:9.2f} .. {reverse:9.2f}"
                   f"   {std:.2f}", flush=True)  # fmt: skip
+        if name in longest and longest[name].swap_acceptance_ is not None:
+            acceptance[name] = longest[name].swap_acceptance_
+            print(f"  {name}: swap acceptance, coldest pair first: "
+                  f"{np.round(acceptance[name], 3).tolist()}")  # fmt: skip
     if args.figure:
         draw(results, f"{args.figure}_{how}.png", how)
+    samples = {
+        name: m.sample(10, n_steps=1000, mean=True, random_state=0) for name, m in longest.items()
+    }
     if args.samples:
-        samples = [m.sample(10, n_steps=1000, mean=True, random_state=0) for m in longest.values()]
-        save_image(np.vstack(samples), f"{args.samples}_{how}.png")
+        save_image(np.vstack(list(samples.values())), f"{args.samples}_{how}.png")
         print(f"  samples, a row per method ({', '.join(longest)}): {args.samples}_{how}.png")
+    mixing = {}
     if args.mixing_steps and "PCD-1" in longest:
-        classifier = LogisticRegression(max_iter=200).fit(X[:10000], y[:10000])
-        model = longest["PCD-1"]
-        for tempered in (False, True):
-            counts = [
-                classes_visited(model, X_test[i : i + 1], classifier, args.mixing_steps,
-                                tempered, args.temperatures, seed=i)
-                for i in range(5)
-            ]  # fmt: skip
-            label = "plain Gibbs"
-            if tempered:
-                label = f"parallel tempering ({args.temperatures} temperatures)"
-            print(f"  mixing of the PCD-1 model, {label}: classes visited in "
-                  f"{args.mixing_steps} sweeps by 5 chains from test digits: {counts}")  # fmt: skip
+        mixing = measure_mixing(longest["PCD-1"], X, X_test, y, args)
+    if args.results:
+        save_results(f"{args.results}_{how}.npz", results, samples, acceptance, mixing)
+
+
+def measure_mixing(model, X, X_test, y, args):
+    """Classes visited by 5 chains from test digits, plain Gibbs and each ladder."""
+    classifier = LogisticRegression(max_iter=200).fit(X[:10000], y[:10000])
+    mixing = {}
+    for rungs in [1, *args.mixing_temperatures]:
+        counts = [
+            classes_visited(model, X_test[i : i + 1], classifier, args.mixing_steps,
+                            rungs > 1, rungs, seed=i)
+            for i in range(5)
+        ]  # fmt: skip
+        label = "plain Gibbs" if rungs == 1 else f"parallel tempering ({rungs} temperatures)"
+        mixing[label] = counts
+        print(f"  mixing of the PCD-1 model, {label}: classes visited in "
+              f"{args.mixing_steps} sweeps by 5 chains from test digits: {counts}")  # fmt: skip
+    return mixing
+
+
+def save_results(path, results, samples, acceptance, mixing):
+    """Add this run to the ``.npz`` at ``path`` (kept across runs, so the methods
+    can be measured one at a time): a row per fit (method, epochs, seconds,
+    forward, reverse; a fit measured again replaces its row), ten samples per
+    method from its longest fit so far (grey levels 0-255), the swap acceptance
+    and mixing counts last measured, and the machines the rows came from."""
+    rows, blocks, notes = {}, {}, {"swap_acceptance": {}, "mixing": {}}
+    machines = set()
+    if os.path.exists(path):
+        with np.load(path) as old:
+            for name, fit in zip(old["method"], old["fit"], strict=True):
+                rows[name, fit[0]] = fit
+            kept = zip(old["sample_epochs"], old["samples"], strict=True)
+            blocks = dict(zip(old["sample_methods"], kept, strict=True))
+            for key in notes:
+                notes[key] = dict(line.split(": ", 1) for line in old[key])
+            machines = set(old["machine"])
+    for name, points in results.items():
+        for point in points:
+            rows[name, point[0]] = np.array(point, dtype=np.float64)
+        epochs = points[-1][0]  # the fit ``longest`` holds
+        if name not in blocks or blocks[name][0] <= epochs:
+            blocks[name] = (epochs, np.round(255 * samples[name]).astype(np.uint8))
+    rates = {name: str(np.round(rate, 3).tolist()) for name, rate in acceptance.items()}
+    notes["swap_acceptance"].update(rates)
+    notes["mixing"].update({k: str(v) for k, v in mixing.items()})
+    machines.add(f"{describe()}, {time.strftime('%Y-%m-%d')}")
+    order = sorted(rows, key=lambda key: (method_order(key[0]), key[1]))
+    names = sorted(blocks, key=method_order)
+    np.savez_compressed(
+        path,
+        method=[name for name, _ in order],
+        fit=np.array([rows[key] for key in order]),
+        sample_methods=names,
+        sample_epochs=[blocks[name][0] for name in names],
+        samples=np.array([blocks[name][1] for name in names]),
+        **{key: [f"{k}: {v}" for k, v in lines.items()] for key, lines in notes.items()},
+        machine=sorted(machines),
+    )
+    print(f"  results: {path}")
 
 
 def draw(results, path, how):
@@ -140,7 +223,7 @@ def draw(results, path, how):
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for name, points in results.items():
-        seconds, forward, reverse = (np.array(v) for v in zip(*points, strict=True))
+        _, seconds, forward, reverse = (np.array(v) for v in zip(*points, strict=True))
         ax.plot(seconds, (forward + reverse) / 2, marker="o", label=name)
         ax.vlines(seconds, np.minimum(forward, reverse), np.maximum(forward, reverse))
     ax.set_xscale("log")
@@ -158,14 +241,19 @@ def main():
     parser.add_argument("--data", default="../shared/data/mnist")
     parser.add_argument("--binarisation", nargs="+", default=BINARISATIONS, choices=BINARISATIONS)
     parser.add_argument("--epochs", type=int, nargs="+", default=[5, 20, 60])
+    parser.add_argument("--long-epochs", type=int, nargs="*", default=[], help="more budgets")
+    parser.add_argument("--long-methods", nargs="*", default=["PCD-1", "centred PCD-1"])
     parser.add_argument("--n-components", type=int, default=500)
     parser.add_argument("--temperatures", type=int, default=5)
     parser.add_argument("--n-betas", type=int, default=10000)
     parser.add_argument("--reverse-steps", type=int, default=1000)
     parser.add_argument("--only", nargs="*", help="run these methods only")
+    parser.add_argument("--set", nargs="*", default=[], help="RestrictedBM settings: name=value")
     parser.add_argument("--figure", default="likelihood_time", help="file prefix; '' for none")
     parser.add_argument("--samples", default="likelihood_samples", help="prefix; '' for none")
+    parser.add_argument("--results", default="likelihood", help="prefix of .npz; '' for none")
     parser.add_argument("--mixing-steps", type=int, default=1000)
+    parser.add_argument("--mixing-temperatures", type=int, nargs="*", default=[5, 10, 20])
     run_each(parser.parse_args(), run, describe)
 
 
