@@ -143,9 +143,10 @@ def run(args, how):
                   f"{np.round(acceptance[name], 3).tolist()}")  # fmt: skip
     if args.figure:
         draw(results, f"{args.figure}_{how}.png", how)
-    samples = {
-        name: m.sample(10, n_steps=1000, mean=True, random_state=0) for name, m in longest.items()
-    }
+    samples = {}
+    if args.samples or args.results:
+        samples = {name: m.sample(10, n_steps=1000, mean=True, random_state=0)
+                   for name, m in longest.items()}  # fmt: skip
     if args.samples:
         save_image(np.vstack(list(samples.values())), f"{args.samples}_{how}.png")
         print(f"  samples, a row per method ({', '.join(longest)}): {args.samples}_{how}.png")

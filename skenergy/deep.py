@@ -33,7 +33,7 @@ from ._partition import (
     draw_ais_seed,
     partition_method,
 )
-from ._rbm_step import plain_step
+from ._rbm_step import minibatch, plain_step
 from ._sampling import ais_betas, draw_generator, make_generator
 from ._stack import (
     check_binary_hidden,
@@ -1673,7 +1673,7 @@ def _train_modified_rbm(data, n_hidden, up, down, visible_units, template, rng, 
     b = (base_rate_logits(data) if visible_units.name == "bernoulli"
          else np.zeros(n_visible, dtype))  # fmt: skip
     layers = Layers([visible_units, UNITS["bernoulli"]], [b, np.zeros(n_hidden, dtype)], [W])
-    velocities = tuple(np.zeros_like(p) for p in (W, b, layers.biases[1]))
+    velocities = tuple(np.zeros_like(p) for p in (W, *layers.biases))
     batch_size = batch_rows(template.batch_size, data.shape[0])
     persistent = template.method == "pcd"
     chains = np.zeros((template.n_chains or batch_size, n_hidden), dtype) if persistent else None
@@ -1685,19 +1685,17 @@ def _train_modified_rbm(data, n_hidden, up, down, visible_units, template, rng, 
     def update(rows, lr, momentum):
         nonlocal chains
         chains = plain_step(
-            layers, as_dense(data[rows]), chains, velocities, rng, lr=lr, momentum=momentum,
+            layers, minibatch(data, rows), chains, velocities, rng, lr=lr, momentum=momentum,
             k=template.k, persistent=persistent, alpha=template.alpha, l1=template.l1,
-            offsets=offsets,
-            up=up, down=down,
+            offsets=offsets, up=up, down=down,
         )  # fmt: skip
-
-    def scaled(factor):
-        return Layers(layers.units, layers.biases, [factor * W])
 
     monitor = as_dense(data[:_MONITOR_ROWS])
 
     def end_epoch(interrupted):
-        reconstruction = scaled(down).mean(0, [None, scaled(up).mean(1, [monitor, None])])
+        # Scaling the states scales the weights' input (as plain_step does): no copy of W.
+        hidden = layers.mean(1, [up * monitor, None])
+        reconstruction = layers.mean(0, [None, down * hidden])
         return {"reconstruction error": float(((monitor - reconstruction) ** 2).sum(1).mean())}
 
     stage = _Stage(name, verbose)
