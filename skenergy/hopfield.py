@@ -36,7 +36,8 @@ from ._validation import (
 
 #: What to use instead of a classic memory too wide for its weight matrix.
 _PAIRWISE_ALTERNATIVE = (
-    "Reduce the number of features, or use ModernHopfieldMemory, which stores the "
+    "Reduce the number of features (or of don't-care units, n_components), or use "
+    "ModernHopfieldMemory, which stores the "
     "patterns themselves (n_patterns x n_features) instead of weights between units."
 )
 #: Random states settled together between two unlearning steps.
@@ -221,17 +222,41 @@ class HopfieldMemory(BaseEstimator):
         in :class:`~sklearn.naive_bayes.BernoulliNB`. None requires binary data
         and refuses anything else with a ValueError.
 
+    n_components : int, default=0
+        "Don't-care" units added to the ``n_features`` the caller stores: each
+        pattern is padded with ``n_components`` bits (see ``hidden_fill``) and
+        the network of ``n_features + n_components`` units stores the padded
+        patterns, which lets it hold more than ``n_features`` patterns (up to
+        about ``n_features + n_components`` with the ``"pseudoinverse"`` and
+        ``"descent"`` rules). Only the visible units are ever given or returned:
+        recall infers the don't-care units from the cue (started from the sign
+        of their field from the visible units, then settled with the visible
+        units held at the cue) before every unit moves; states, energies and
+        scores concern the patterns as stored.
+
+    hidden_fill : {"projection", "random"}, default="projection"
+        The bits that pad each pattern. ``"random"``: independent random bits
+        (the textbook answer). ``"projection"``: the signs of fixed random
+        projections of the pattern, ``sign(R x)`` with Gaussian ``R`` (stored in
+        ``projection_``): a noisy cue has nearly the same projections, so the
+        don't-care units are easier to infer and the padded patterns more
+        memorable (the user guide measures both).
+
     random_state : int, RandomState instance or None, default=None
         Seeds the orders of asynchronous sweeps, the stochastic dynamics, the
-        probes of ``"descent"`` training and of :meth:`score`, and unlearning.
-        Each recall starts from the same seed, so ``predict`` is reproducible.
+        probes of ``"descent"`` training and of :meth:`score`, unlearning and
+        the don't-care bits. Each recall starts from the same seed, so
+        ``predict`` is reproducible.
 
     Attributes
     ----------
-    weights_ : ndarray of shape (n_features, n_features)
-        Symmetric weights with a zero diagonal.
-    intercept_ : ndarray of shape (n_features,)
+    weights_ : ndarray of shape (n_features + n_components, n_features + n_components)
+        Symmetric weights with a zero diagonal, the visible units first.
+    intercept_ : ndarray of shape (n_features + n_components,)
         Biases b (zero except for the ``"descent"`` rule).
+    projection_ : ndarray of shape (n_components, n_features) or None
+        ``R`` of ``hidden_fill="projection"`` (None otherwise, or without
+        don't-care units).
     encoding_ : {"binary", "spin"}
         Encoding of the fitted data (and of recalled states): ``"binary"`` for
         {0, 1}, ``"spin"`` for {-1, +1}. Data of only ones count as binary.
@@ -288,6 +313,8 @@ class HopfieldMemory(BaseEstimator):
         "unlearning_rate": [Interval(Real, 0, None, closed="left")],
         "n_unlearning": [Interval(Integral, 0, None, closed="left")],
         "binarize": [None, Real],
+        "n_components": [Interval(Integral, 0, None, closed="left")],
+        "hidden_fill": [StrOptions({"projection", "random"})],
         "random_state": ["random_state"],
     }
 
@@ -307,6 +334,8 @@ class HopfieldMemory(BaseEstimator):
         unlearning_rate=0.01,
         n_unlearning=0,
         binarize=None,
+        n_components=0,
+        hidden_fill="projection",
         random_state=None,
     ):
         self.rule = rule
@@ -322,6 +351,8 @@ class HopfieldMemory(BaseEstimator):
         self.unlearning_rate = unlearning_rate
         self.n_unlearning = n_unlearning
         self.binarize = binarize
+        self.n_components = n_components
+        self.hidden_fill = hidden_fill
         self.random_state = random_state
 
     # ------------------------------------------------------------------ storing
@@ -345,8 +376,10 @@ class HopfieldMemory(BaseEstimator):
         """
         X = validate_data(self, X, dtype=(np.float64, np.float32))
         self._check_fit_memory(X)
-        S, encoding = self._spins(X)
+        V, encoding = self._spins(X)
         rng = make_generator(self.random_state)
+        projection, padding_rng = self._padding_source(V.shape[1], V.dtype, rng)
+        S = self._padded(V, projection, padding_rng)
         n_units = S.shape[1]
         W = np.zeros((n_units, n_units), dtype=S.dtype)
         b = np.zeros(n_units, dtype=S.dtype)
@@ -365,7 +398,7 @@ class HopfieldMemory(BaseEstimator):
         with interruptible(type(self).__name__) as interrupt:
             with np.errstate(over="ignore", invalid="ignore"):  # checked below
                 if self.rule == "descent":
-                    n_iter = self._descend(S, W, b, rng, interrupt)
+                    n_iter = self._descend(S, W, b, projection, rng, interrupt)
                 if not interrupt.requested:
                     self._unlearn(W, b, rng, interrupt)
         check_not_diverged(
@@ -375,15 +408,39 @@ class HopfieldMemory(BaseEstimator):
             cause=self._divergence_cause(),
         )
         self.weights_, self.intercept_ = W, b
+        self.projection_, self._padding_rng = projection, padding_rng
         self.encoding_ = encoding or "binary"
         self.n_memories_, self.n_iter_ = S.shape[0], n_iter
         return self
 
+    def _padding_source(self, n_features, dtype, rng):
+        """Where a new memory's don't-care bits come from: ``(projection, generator)``,
+        the matrix R of ``hidden_fill="projection"`` or a generator of random bits
+        (kept, so that ``partial_fit`` continues its stream)."""
+        if not self.n_components:
+            return None, None
+        padding_rng = np.random.default_rng(rng.integers(np.iinfo(np.int64).max))
+        if self.hidden_fill == "random":
+            return None, padding_rng
+        R = padding_rng.standard_normal((self.n_components, n_features))
+        return R.astype(dtype), None
+
+    def _padded(self, V, projection, padding_rng):
+        """The spin patterns V with their don't-care bits appended."""
+        if not self.n_components:
+            return V
+        if projection is not None:
+            H = np.where(V @ projection.T < 0, -1, 1)
+        else:
+            H = np.where(padding_rng.random((V.shape[0], self.n_components)) < 0.5, -1, 1)
+        return np.hstack([V, H.astype(V.dtype)])
+
     def _fit_bytes(self, n_rows, n_features, itemsize):
         """Peak of a fit: the weight matrix as many times as the rule needs
         (``_FIT_PEAK_MATRICES``) and the patterns, as spins, a few times."""
-        matrices = _FIT_PEAK_MATRICES[self.rule] * n_features**2
-        return itemsize * (matrices + 4 * n_rows * n_features)
+        n_units = n_features + self.n_components
+        matrices = _FIT_PEAK_MATRICES[self.rule] * n_units**2
+        return itemsize * (matrices + 4 * n_rows * n_units)
 
     def _bytes_per_row(self):
         """Per row of a call: the states, their fields and temporaries."""
@@ -391,7 +448,8 @@ class HopfieldMemory(BaseEstimator):
 
     def _check_fit_memory(self, X):
         n_bytes = self._fit_bytes(*X.shape, X.dtype.itemsize)
-        check_fit_memory(self, n_bytes, *X.shape, ("rule",), _PAIRWISE_ALTERNATIVE)
+        sizes = ("rule", "n_components") if self.n_components else ("rule",)
+        check_fit_memory(self, n_bytes, *X.shape, sizes, _PAIRWISE_ALTERNATIVE)
 
     def _divergence_cause(self):
         """The settings that scale the weights' updates, to name in a divergence error."""
@@ -431,13 +489,16 @@ class HopfieldMemory(BaseEstimator):
         first_call = not hasattr(self, "weights_")
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=first_call)
         self._check_fit_memory(X)
-        S, encoding = self._spins(X)
+        V, encoding = self._spins(X)
         if first_call:
-            n_units = S.shape[1]
-            self.weights_ = np.zeros((n_units, n_units), dtype=S.dtype)
-            self.intercept_ = np.zeros(n_units, dtype=S.dtype)
+            rng = make_generator(self.random_state)
+            self.projection_, self._padding_rng = self._padding_source(V.shape[1], V.dtype, rng)
+            n_units = V.shape[1] + self.n_components
+            self.weights_ = np.zeros((n_units, n_units), dtype=V.dtype)
+            self.intercept_ = np.zeros(n_units, dtype=V.dtype)
             self.encoding_, self.n_memories_, self.n_iter_ = encoding or "binary", 0, 0
-        S = S.astype(self.weights_.dtype, copy=False)
+        V = V.astype(self.weights_.dtype, copy=False)
+        S = self._padded(V, self.projection_, self._padding_rng)
         if self.rule == "hebbian":
             self.weights_ += hebbian_weights(S)
         else:
@@ -449,12 +510,15 @@ class HopfieldMemory(BaseEstimator):
     def _spins(self, X):
         return check_binary(X, type(self).__name__, self.binarize)
 
-    def _descend(self, S, W, b, rng, interrupt):
+    def _descend(self, S, W, b, projection, rng, interrupt):
         """Energy-descent training from the Hebbian weights; returns the epochs
         completed (fewer when ``interrupt`` is requested)."""
         rate = self.learning_rate / S.shape[1]
+        n_visible = S.shape[1] - self.n_components
         for epoch in range(self.max_iter):
-            Y = flip_spins(S, self.noise, rng)
+            # Probes as recall meets them: noisy visible bits, don't-care units inferred.
+            cues = flip_spins(S[:, :n_visible], self.noise, rng)
+            Y, _ = self._cued(cues, W, b, projection, rng, n_steps=self.k)
             self._settle(Y, W, b, rng, n_steps=self.k)
             missed = (Y != S).any(axis=1)
             if missed.any():
@@ -520,17 +584,47 @@ class HopfieldMemory(BaseEstimator):
         """
         S, _ = self._spins(self._fitted_rows(X))
         clamp = None if mask is None else check_mask(mask, S.shape)
-        return self._recall(S, clamp, random_state)
+        return self._recall(S, clamp, answer_generator(self, random_state))
 
-    def _recall(self, S, clamp, random_state):
-        rng = answer_generator(self, random_state)
-        settling = self._settle(S, self.weights_, self.intercept_, rng, clamp=clamp)
+    def _cued(self, V, W, b, projection, rng, n_steps=None, known=None):
+        """The network's states for the visible cues V: ``(states, sweeps run)``.
+
+        Without don't-care units, V itself. With them, those units start from the
+        bits the fill gives the cue (``sign(R v)``; for random bits, the sign of
+        their field from the visible units), computed from the ``known`` units
+        only when given; when the whole cue is given they then settle with the
+        visible units held at the cue, which infers them from it.
+        """
+        n_visible = V.shape[1]
+        if W.shape[0] == n_visible:
+            return V, 0
+        cue = V if known is None else np.where(known, V, 0)
+        if projection is not None:
+            start = cue @ projection.T
+        else:
+            start = cue @ W[:n_visible, n_visible:]
+            start += b[n_visible:]
+        S = np.hstack([V, np.where(start < 0, -1, 1).astype(V.dtype)])
+        if known is not None:
+            return S, 0
+        held = np.arange(W.shape[0]) < n_visible
+        return S, self._settle(S, W, b, rng, n_steps=n_steps, clamp=held).n_steps
+
+    def _recall(self, V, clamp, rng, known=None):
+        """Recall from the visible cues V (spins, updated in place when there are
+        no don't-care units); ``clamp`` holds visible units throughout."""
+        W, b = self.weights_, self.intercept_
+        S, inferring = self._cued(V, W, b, self.projection_, rng, known=known)
+        if clamp is not None and S.shape[1] > V.shape[1]:
+            free = np.zeros((*clamp.shape[:-1], S.shape[1] - V.shape[1]), dtype=bool)
+            clamp = np.concatenate([clamp, free], axis=-1)
+        settling = self._settle(S, W, b, rng, clamp=clamp)
         return Recall(
-            from_spins(S, self.encoding_),
-            settling.n_steps,
+            from_spins(S[:, : V.shape[1]], self.encoding_),
+            settling.n_steps + inferring,
             settling.converged,
             settling.cycled,
-            energy(S, self.weights_, self.intercept_),
+            energy(S, W, b),
         )
 
     def predict(self, X):
@@ -582,7 +676,7 @@ class HopfieldMemory(BaseEstimator):
         rng = answer_generator(self, None)
         guess = np.where(rng.random(X.shape) < 0.5, 1, -1)
         S = np.where(known, S, guess).astype(X.dtype)
-        recall = self._recall(S, clamp, rng)
+        recall = self._recall(S, clamp, rng, known=known)
         self._warn_unsettled(recall)
         return recall.states
 
@@ -611,6 +705,10 @@ class HopfieldMemory(BaseEstimator):
     def energy(self, X):
         """``E(s) = -s'Ws / 2 - b's`` of each row of X, taken as spins.
 
+        With don't-care units, ``s`` is the row with those units at the states
+        recall infers for them from it (settled with the row held), the lowest
+        energy the dynamics find for the visible pattern.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -620,7 +718,9 @@ class HopfieldMemory(BaseEstimator):
         -------
         energy : ndarray of shape (n_samples,)
         """
-        S, _ = self._spins(self._fitted_rows(X))
+        V, _ = self._spins(self._fitted_rows(X))
+        rng = answer_generator(self, None)
+        S, _ = self._cued(V, self.weights_, self.intercept_, self.projection_, rng)
         return energy(S, self.weights_, self.intercept_)
 
     def score_samples(self, X):
@@ -662,13 +762,13 @@ class HopfieldMemory(BaseEstimator):
         -------
         score : float
         """
-        S, _ = self._spins(self._fitted_rows(X))
+        V, _ = self._spins(self._fitted_rows(X))
         rng = answer_generator(self, None)
-        probes = flip_spins(S, self.noise, rng)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            self._settle(probes, self.weights_, self.intercept_, rng)
-        return float(np.mean(np.einsum("ij,ij->i", probes, S)) / S.shape[1])
+        recalled = self._recall(flip_spins(V, self.noise, rng), None, rng).states
+        if self.encoding_ == "binary":
+            recalled = 2 * recalled - 1
+        overlap = np.einsum("ij,ij->i", recalled, V)
+        return float(np.mean(overlap) / V.shape[1])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

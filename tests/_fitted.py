@@ -43,6 +43,7 @@ def configurations():
             None,
         ),
         (HopfieldMemory(random_state=0), binary[:8], None),
+        (HopfieldMemory(n_components=16, random_state=0), binary[:8], None),
         (ModernHopfieldMemory(beta=5.0), X[:50], None),
         (BoltzmannMachine(n_components=2, max_iter=2, random_state=0), binary[:60, :10], None),
         (

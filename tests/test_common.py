@@ -153,6 +153,8 @@ def estimators():
         # The generic checks draw most data from 3 x uniform: 1.5 splits them.
         HopfieldMemory(binarize=1.5, random_state=0),
         HopfieldMemory(random_state=0),
+        HopfieldMemory(binarize=1.5, n_components=4, rule="descent", max_iter=5, random_state=0),
+        HopfieldMemory(binarize=1.5, n_components=3, hidden_fill="random", random_state=0),
         ModernHopfieldMemory(),
         BoltzmannMachine(n_components=2, max_iter=5, binarize=1.5, random_state=0),
         BoltzmannMachine(n_components=2, max_iter=5, random_state=0),

@@ -460,6 +460,126 @@ def test_float32_is_kept():
     assert memory.predict(X).dtype == np.float32
 
 
+# --------------------------------------------------------- don't-care units
+
+
+def exact_recall(memory, patterns, noise=0.1, seed=100):
+    """Share of patterns recalled exactly from cues with ``noise`` of their bits flipped."""
+    probes = flip_bits(patterns, noise, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return float((memory.predict(probes) == patterns).all(axis=1).mean())
+
+
+def recall_at(n_patterns, seeds=(0, 1, 2), n_units=100, **params):
+    results = []
+    for seed in seeds:
+        X = make_random_spins(n_patterns, n_units, random_state=seed)
+        memory = HopfieldMemory(random_state=seed, **params).fit(X)
+        results.append(exact_recall(memory, X, seed=seed + 100))
+    return float(np.mean(results))
+
+
+def test_dont_care_units_recall_where_the_plain_network_fails():
+    # N = 100, 10% of the cue's bits flipped, the don't-care units inferred from the
+    # visible cue only. The plain projection network at p = 60 recalls 0.07 exactly
+    # (its basins shrink as p nears N); 100 don't-care units carry it far past that.
+    plain = recall_at(60, rule="pseudoinverse")
+    random_fill = recall_at(60, rule="pseudoinverse", n_components=100, hidden_fill="random")
+    projection = recall_at(80, rule="pseudoinverse", n_components=100)
+    assert plain < 0.2
+    assert random_fill > 0.85
+    assert projection > 0.6  # at p = 80 the plain network recalls nothing
+    assert recall_at(80, rule="pseudoinverse") < 0.05
+
+
+def test_dont_care_units_store_more_patterns_than_visible_units():
+    # The projection rule makes the padded patterns fixed points of the N + K units
+    # while p < N + K: 150 patterns of 100 visible bits, each recalled as itself.
+    X = make_random_spins(150, 100, random_state=0)
+    memory = HopfieldMemory("pseudoinverse", n_components=100, random_state=0).fit(X)
+    assert memory.weights_.shape == (200, 200)
+    recall = memory.recall(X)
+    assert recall.states.shape == X.shape
+    assert (recall.states == X).all(axis=1).mean() > 0.95
+    # Without them, 150 patterns exceed the network: the weights project onto everything.
+    plain = HopfieldMemory("pseudoinverse", random_state=0).fit(X)
+    assert (plain.recall(X).states == X).all(axis=1).mean() < 0.05
+
+
+def test_descent_with_dont_care_units_goes_past_n_patterns():
+    # Energy descent trained on probes as recall meets them (noisy visible bits,
+    # don't-care units inferred) keeps recalling beyond p = N, where the plain
+    # network of N units cannot even hold its patterns.
+    X = make_random_spins(110, 100, random_state=0)
+    memory = HopfieldMemory("descent", n_components=100, random_state=0).fit(X)
+    assert exact_recall(memory, X) > 0.4
+
+
+def test_projection_fill_is_the_sign_of_the_projection_and_random_fill_is_not():
+    X = make_random_spins(20, 30, random_state=0)
+    memory = HopfieldMemory(n_components=12, random_state=0).fit(X)
+    assert memory.projection_.shape == (12, 30)
+    padded = np.hstack([X, np.where(X @ memory.projection_.T < 0, -1.0, 1.0)])
+    assert np.allclose(memory.weights_, skenergy.hopfield.hebbian_weights(padded))
+    random = HopfieldMemory(n_components=12, hidden_fill="random", random_state=0).fit(X)
+    assert random.projection_ is None
+    hidden_part = random.weights_[:30, 30:]
+    assert not np.allclose(hidden_part, memory.weights_[:30, 30:])
+
+
+def test_inferred_dont_care_units_sit_at_a_minimum_given_the_visible_ones():
+    # energy(X) puts the don't-care units where the dynamics settle with X held:
+    # every one of them agrees with its field, so flipping any raises the energy.
+    X = make_random_spins(40, 50, random_state=0)
+    memory = HopfieldMemory("pseudoinverse", n_components=30, random_state=0).fit(X)
+    probes = flip_bits(X, 0.2, random_state=1)
+    reported = memory.energy(probes)
+    W, b = memory.weights_, memory.intercept_
+    lowest = np.full(len(X), np.inf)
+    rng = np.random.default_rng(0)
+    for _ in range(200):  # any other setting of the don't-care units ...
+        H = np.where(rng.random((len(X), 30)) < 0.5, -1.0, 1.0)
+        lowest = np.minimum(lowest, spin_energy(np.hstack([probes, H]), W, b))
+    assert (reported <= lowest + 1e-9).mean() > 0.95  # ... is rarely lower
+    # A local minimum over the don't-care units: each agrees with its field.
+    inferred, _ = memory._cued(probes.copy(), W, b, memory.projection_, np.random.default_rng(0))
+    fields = inferred @ W + b
+    assert (fields[:, 50:] * inferred[:, 50:] >= 0).all()
+    assert np.allclose(spin_energy(inferred, W, b), reported)
+
+
+def test_dont_care_units_are_never_shown_and_clamps_stay_visible():
+    X = make_random_spins(6, 40, random_state=0)
+    binary = (X > 0).astype(float)
+    memory = HopfieldMemory(n_components=20, random_state=0).fit(binary)
+    assert memory.n_features_in_ == 40
+    assert memory.predict(binary).shape == (6, 40)
+    assert set(np.unique(memory.predict(binary))) <= {0.0, 1.0}
+    partial = binary.copy()
+    partial[:, 20:] = np.nan
+    completed = memory.complete(partial)
+    assert completed.shape == (6, 40) and np.array_equal(completed[:, :20], binary[:, :20])
+    assert (completed == binary).all(axis=1).mean() > 0.9
+    mask = np.zeros(40, dtype=bool)
+    mask[:5] = True
+    probes = 1 - binary  # every bit wrong: the clamped ones must stay wrong
+    assert np.array_equal(memory.recall(probes, mask=mask).states[:, :5], probes[:, :5])
+    assert -1 <= memory.score(binary) <= 1
+
+
+@pytest.mark.parametrize("fill", ["projection", "random"])
+@pytest.mark.parametrize("rule", ["hebbian", "storkey"])
+def test_partial_fit_with_dont_care_units_equals_one_fit(rule, fill):
+    X = make_random_spins(30, 60, random_state=0)
+    params = dict(n_components=20, hidden_fill=fill, random_state=0)
+    whole = HopfieldMemory(rule, **params).partial_fit(X)
+    chunked = HopfieldMemory(rule, **params)
+    for rows in np.array_split(np.arange(30), 3):
+        chunked.partial_fit(X[rows])
+    assert np.allclose(chunked.weights_, whole.weights_)
+
+
 # ------------------------------------------------------------------ modern
 
 
