@@ -5,7 +5,13 @@ from ._partition import LogPartition
 from ._show_versions import show_versions
 from .boltzmann import BoltzmannClassifier, BoltzmannMachine
 from .deep import DeepBeliefNetwork, DeepBoltzmannMachine
-from .hopfield import HopfieldMemory, ModernHopfieldMemory, Recall, retrieve
+from .hopfield import (
+    DenseHopfieldMemory,
+    HopfieldMemory,
+    ModernHopfieldMemory,
+    Recall,
+    retrieve,
+)
 from .mlp import BackpropMLPClassifier, BackpropMLPRegressor
 from .rbm import RestrictedBM
 
@@ -18,6 +24,7 @@ __all__ = [
     "BoltzmannMachine",
     "DeepBeliefNetwork",
     "DeepBoltzmannMachine",
+    "DenseHopfieldMemory",
     "HopfieldMemory",
     "LogPartition",
     "ModernHopfieldMemory",

@@ -12,6 +12,9 @@ sweeps it ran and whether it settled:
 - :func:`run_glauber`: Glauber dynamics at a schedule of temperatures,
   ``P(s_i = +1) = logistic(2 h_i / T)``, with a readout that averages the last
   sweeps.
+- :func:`run_dense_async` and :func:`run_parallel` with
+  :meth:`DenseInteraction.parallel_step`: the same two deterministic dynamics
+  for the higher-order energy of a dense associative memory.
 
 Asynchronous sweeps work on the transposed states (one contiguous row per unit)
 in blocks of units: one matrix product gives the fields of a block's units for
@@ -28,6 +31,7 @@ pattern completion.
 """
 
 from dataclasses import dataclass
+from math import comb
 
 import numpy as np
 
@@ -166,7 +170,20 @@ def run_async(S, W, b, max_steps, rng, clamp=None):
 
 
 def run_sync(S, W, b, max_steps, clamp=None):
-    """Synchronous dynamics on the rows of S (updated in place).
+    """Synchronous dynamics on the rows of S (updated in place): every unit takes
+    the sign of its field at once (see :func:`run_parallel`)."""
+
+    def step(current):
+        H = current @ W
+        H += b
+        return np.where(_opposed_by_field(H, current), -current, current)
+
+    return run_parallel(S, step, max_steps, clamp)
+
+
+def run_parallel(S, step, max_steps, clamp=None):
+    """Parallel dynamics on the rows of S (updated in place): ``step(states)``
+    gives every unit's next state at once.
 
     A row stops at a fixed point, or when it is back at its state of two steps
     before: a cycle of period 2, which parallel updates of a symmetric network
@@ -180,9 +197,7 @@ def run_sync(S, W, b, max_steps, clamp=None):
     for _ in range(max_steps):
         if not index.size:
             break
-        H = current @ W
-        H += b
-        new = np.where(_opposed_by_field(H, current), -current, current)
+        new = step(current)
         if fixed is not None:
             np.copyto(new, current, where=fixed[index])
         n_steps[index] += 1
@@ -197,6 +212,124 @@ def run_sync(S, W, b, max_steps, clamp=None):
         index, current, previous = index[keep], new[keep], current[keep]
     S[index] = current
     return Settling(n_steps, converged, cycled)
+
+
+# ------------------------------------------------------ dense associative memories
+
+
+class DenseInteraction:
+    """The energy ``E(s) = -sum_mu F(xi_mu . s)`` of a dense associative memory of
+    spin patterns ``xi_mu`` (rows of ``patterns``), and its single-unit decisions.
+
+    ``F(x) = (x / N)^n`` (``"polynomial"``, Krotov & Hopfield 2016) or
+    ``F(x) = exp(x - N)`` (``"exponential"``, Demircigil et al. 2017): the papers'
+    ``x^n`` and ``exp(x)`` divided by the constants ``N^n`` and ``e^N``, which
+    changes no decision of the dynamics and keeps every energy in ``[-p, p]``.
+    A unit's decision compares ``sum_mu F`` with the unit at +1 and at -1 (see
+    :meth:`decide`); each row's terms are scaled by its largest before they are
+    summed (the log-domain shift of a log-sum-exp), so no degree overflows and
+    the dominant pattern's term never underflows.
+    """
+
+    def __init__(self, patterns, kind, degree):
+        self.patterns, self.kind, self.degree = patterns, kind, degree
+        self.n_units = patterns.shape[1]
+        n_patterns = max(patterns.shape[0], 1)
+        mantissa = np.finfo(patterns.dtype).nmant  # 52 bits (float64), 23 (float32)
+        self._exact = degree * np.log2(self.n_units + 1) + np.log2(n_patterns) < mantissa
+
+    def overlaps(self, S):
+        """``xi_mu . s`` for each row of S and each pattern."""
+        return S @ self.patterns.T
+
+    def energy(self, S):
+        x = self.overlaps(S)
+        with np.errstate(under="ignore"):  # terms too small to count
+            if self.kind == "polynomial":
+                x /= self.n_units
+                return -(x**self.degree).sum(axis=1)
+            x -= self.n_units
+            return -np.exp(x, out=x).sum(axis=1)
+
+    def _gains(self, rest):
+        """``g(r) = F(r + 1) - F(r - 1)`` for each row's overlaps ``r`` with the unit
+        left out, up to a positive factor per row: flipping the unit to agree with
+        pattern mu lowers the energy by ``g(r_mu)``. Exact integers while
+        ``(N + 1)^n p`` fits in a double (ties then stay exact); otherwise each
+        row is divided by its largest ``|r| + 1`` (polynomial) or shifted by its
+        largest ``r`` (exponential) before the power."""
+        with np.errstate(under="ignore"):  # a term below 1e-308 of the largest: none
+            if self.kind == "exponential":
+                return np.exp(rest - rest.max(axis=1, keepdims=True))
+            if self._exact:
+                return self._exact_gains(rest)
+            scale = np.abs(rest).max(axis=1, keepdims=True) + 1
+            return ((rest + 1) / scale) ** self.degree - ((rest - 1) / scale) ** self.degree
+
+    def _exact_gains(self, rest):
+        """``(r + 1)^n - (r - 1)^n = sum_j c_j r^j`` with ``c_j = 2 C(n, j)`` for
+        ``n - j`` odd, by Horner's rule: integers throughout, and a few
+        multiply-adds where a float power is slow."""
+        n = self.degree
+        gains = np.zeros_like(rest)
+        for j in range(n - 1, -1, -1):
+            gains *= rest
+            if (n - j) % 2:
+                gains += 2 * comb(n, j)
+        return gains
+
+    def decide(self, overlaps, states, unit):
+        """Unit ``unit``'s next state in each row, given the rows' ``overlaps`` and
+        ``states``: the value of the lower energy, the current one on a tie.
+
+        ``E(s_i = +1) - E(s_i = -1) = -sum_mu xi_mu,i g(r_mu)`` (up to the positive
+        constants of ``F``), one matrix-vector product over the patterns.
+        """
+        column = self.patterns[:, unit]
+        rest = overlaps - states[:, unit, None] * column  # the other units' overlap
+        preference = self._gains(rest) @ column
+        return np.where(preference > 0, 1.0, np.where(preference < 0, -1.0, states[:, unit]))
+
+    def parallel_step(self, states):
+        """Every unit's decision from the same states (synchronous dynamics)."""
+        overlaps = self.overlaps(states)
+        new = np.empty_like(states)
+        for unit in range(self.n_units):
+            new[:, unit] = self.decide(overlaps, states, unit)
+        return new
+
+
+def run_dense_async(S, interaction, max_steps, rng, clamp=None):
+    """Asynchronous dynamics of a dense associative memory on the rows of S (in
+    place): units in a random order (the same for every row), each taking the
+    value of lower energy, so the energy never rises; a row stops at the first
+    sweep that changes nothing."""
+    n = S.shape[0]
+    n_steps, converged = np.zeros(n, dtype=int), np.zeros(n, dtype=bool)
+    index, states = np.arange(n), S.copy()
+    fixed = None if clamp is None else np.broadcast_to(clamp, S.shape)
+    free = _free_units(clamp, S.shape[1])
+    for _ in range(max_steps):
+        if not index.size:
+            break
+        overlaps = interaction.overlaps(states)
+        changed = np.zeros(index.size, dtype=bool)
+        for unit in rng.permutation(free):
+            new = interaction.decide(overlaps, states, unit)
+            if fixed is not None:
+                np.copyto(new, states[:, unit], where=fixed[index, unit])
+            flipped = new != states[:, unit]
+            if flipped.any():
+                # each flip moves the row's overlaps by 2 s_new xi_mu,unit
+                overlaps[flipped] += (2 * new[flipped, None]) * interaction.patterns[:, unit]
+                states[flipped, unit] = new[flipped]
+                changed |= flipped
+        n_steps[index] += 1
+        converged[index[~changed]] = True
+        S[index[~changed]] = states[~changed]
+        index, states = index[changed], states[changed]
+    S[index] = states
+    return Settling(n_steps, converged, np.zeros(n, dtype=bool))
 
 
 class GibbsChains:

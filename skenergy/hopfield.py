@@ -20,7 +20,15 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, validate_data
 
 from ._config import check_memory, chunk_rows
-from ._dynamics import energy, run_async, run_glauber, run_sync
+from ._dynamics import (
+    DenseInteraction,
+    energy,
+    run_async,
+    run_dense_async,
+    run_glauber,
+    run_parallel,
+    run_sync,
+)
 from ._optim import interruptible
 from ._sampling import answer_generator, flip_spins, geometric_temperatures, make_generator
 from ._validation import (
@@ -131,7 +139,173 @@ def pseudoinverse_weights(S):
     return W.astype(S.dtype, copy=False)
 
 
-class HopfieldMemory(BaseEstimator):
+class _BinaryMemory(BaseEstimator):
+    """What the memories of binary patterns share: recall, completion and scoring
+    of binary rows in either encoding. A memory provides ``_dtype()``,
+    ``_recall(V, clamp, rng, known=None)`` (the dynamics from spin cues V, with
+    ``clamp`` holding units and ``known`` the units a completion knows) and
+    ``energy(X)``."""
+
+    def _spins(self, X):
+        return check_binary(X, type(self).__name__, self.binarize)
+
+    def _fitted_rows(self, X, allow_nan=False):
+        X = check_fitted_rows(self, X, allow_nan=allow_nan)
+        return X.astype(self._dtype(), copy=False)
+
+    def recall(self, X, mask=None, random_state=None):
+        """Run the dynamics from each row of X, with what happened to each.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Probes: binary states in either encoding.
+
+        mask : array-like of bool, shape (n_features,) or (n_samples, n_features), default=None
+            True where units are clamped to their values in X (pattern
+            completion); None lets every unit move.
+
+        random_state : int, RandomState instance or None, default=None
+            Seed of the asynchronous orders and stochastic dynamics; None starts
+            afresh from the estimator's ``random_state`` on every call, so the
+            same probes get the same recall.
+
+        Returns
+        -------
+        recall : Recall
+            Final states (in ``encoding_``), steps, convergence, cycles, energies.
+        """
+        S, _ = self._spins(self._fitted_rows(X))
+        clamp = None if mask is None else check_mask(mask, S.shape)
+        return self._recall(S, clamp, answer_generator(self, random_state))
+
+    def predict(self, X):
+        """The state recalled from each row of X: the fixed point it falls into.
+
+        Warns with a :class:`~sklearn.exceptions.ConvergenceWarning` when probes
+        did not settle in ``max_steps`` (deterministic dynamics), naming those that
+        ended in a cycle of period 2; :meth:`recall` reports it per row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Probes: binary states in either encoding.
+
+        Returns
+        -------
+        states : ndarray of shape (n_samples, n_features)
+            Recalled states in ``encoding_``.
+        """
+        recall = self.recall(X)
+        self._warn_unsettled(recall)
+        return recall.states
+
+    def complete(self, X, mask=None):
+        """Fill in the unknown units of partial patterns, keeping the known ones.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Partial patterns. Known units hold binary values (either encoding);
+            unknown units hold NaN, or anything when ``mask`` is given.
+
+        mask : array-like of bool, shape (n_features,) or (n_samples, n_features), default=None
+            True where units are known. None: the units that are not NaN.
+
+        Returns
+        -------
+        states : ndarray of shape (n_samples, n_features)
+            Completed patterns in ``encoding_``: the known units unchanged, the
+            unknown ones filled in by the recall dynamics, started from random
+            states seeded by ``random_state``.
+        """
+        X = self._fitted_rows(X, allow_nan=True)
+        clamp = ~np.isnan(X) if mask is None else check_mask(mask, X.shape)
+        known = np.broadcast_to(clamp, X.shape)
+        if np.isnan(X[known]).any():
+            raise ValueError("X holds NaN in units that mask marks as known.")
+        S, _ = self._spins(np.where(known, X, 1))  # 1 stands in for unknown units
+        rng = answer_generator(self, None)
+        guess = np.where(rng.random(X.shape) < 0.5, 1, -1)
+        S = np.where(known, S, guess).astype(X.dtype)
+        recall = self._recall(S, clamp, rng, known=known)
+        self._warn_unsettled(recall)
+        return recall.states
+
+    def _warn_unsettled(self, recall):
+        if self.update == "stochastic" or recall.converged.all():
+            return
+        n_cycled = int(recall.cycled.sum())
+        n_open = int((~recall.converged).sum()) - n_cycled
+        parts = []
+        if n_cycled:
+            parts.append(
+                f"{n_cycled} ended in a cycle of period 2 (synchronous updates can "
+                "oscillate between two states; update='async' cannot)"
+            )
+        if n_open:
+            parts.append(f"{n_open} did not reach a fixed point in max_steps={self.max_steps}")
+        warnings.warn(
+            f"Of {recall.converged.size} probes, {' and '.join(parts)}. Recall reports "
+            "this per probe.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+
+    def score_samples(self, X):
+        """Negative energy of each row of X: higher for the states the memory holds.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Binary states in either encoding.
+
+        Returns
+        -------
+        score : ndarray of shape (n_samples,)
+        """
+        return -self.energy(X)
+
+    def score(self, X, y=None):
+        """Mean overlap between the rows of X and what is recalled from noisy copies.
+
+        Each row has a fraction ``noise`` of its bits flipped (seeded by
+        ``random_state``), is recalled, and scored by its overlap
+        ``m = s . x / N`` with the original, in [-1, 1] (1: perfect recall; 0.8:
+        10% of the bits wrong). On the stored patterns this measures how far the
+        memory corrects errors, which makes a grid search over rules, dynamics or
+        unlearning meaningful: score on the patterns stored, e.g. with
+        ``cv=[(indices, indices)]``. With ordinary folds it measures how well
+        unseen patterns are kept, which suits memories of noisy examples of a few
+        prototypes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Binary patterns in either encoding.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        V, _ = self._spins(self._fitted_rows(X))
+        rng = answer_generator(self, None)
+        recalled = self._recall(flip_spins(V, self.noise, rng), None, rng).states
+        if self.encoding_ == "binary":
+            recalled = 2 * recalled - 1
+        overlap = np.einsum("ij,ij->i", recalled, V)
+        return float(np.mean(overlap) / V.shape[1])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        return tags
+
+
+class HopfieldMemory(_BinaryMemory):
     """Content-addressable memory of binary patterns: the classic Hopfield network.
 
     Patterns are stored in symmetric weights with a zero diagonal and recalled
@@ -507,8 +681,8 @@ class HopfieldMemory(BaseEstimator):
         self.n_iter_ += 1
         return self
 
-    def _spins(self, X):
-        return check_binary(X, type(self).__name__, self.binarize)
+    def _dtype(self):
+        return self.weights_.dtype
 
     def _descend(self, S, W, b, projection, rng, interrupt):
         """Energy-descent training from the Hebbian weights; returns the epochs
@@ -556,36 +730,6 @@ class HopfieldMemory(BaseEstimator):
         temperatures = geometric_temperatures(self.temperature, final, n_steps)
         return run_glauber(S, W, b, temperatures, rng, clamp, self.readout_steps)
 
-    def _fitted_rows(self, X, allow_nan=False):
-        X = check_fitted_rows(self, X, allow_nan=allow_nan)
-        return X.astype(self.weights_.dtype, copy=False)
-
-    def recall(self, X, mask=None, random_state=None):
-        """Run the dynamics from each row of X, with what happened to each.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Probes: binary states in either encoding.
-
-        mask : array-like of bool, shape (n_features,) or (n_samples, n_features), default=None
-            True where units are clamped to their values in X (pattern
-            completion); None lets every unit move.
-
-        random_state : int, RandomState instance or None, default=None
-            Seed of the asynchronous orders and stochastic dynamics; None starts
-            afresh from the estimator's ``random_state`` on every call, so the
-            same probes get the same recall.
-
-        Returns
-        -------
-        recall : Recall
-            Final states (in ``encoding_``), steps, convergence, cycles, energies.
-        """
-        S, _ = self._spins(self._fitted_rows(X))
-        clamp = None if mask is None else check_mask(mask, S.shape)
-        return self._recall(S, clamp, answer_generator(self, random_state))
-
     def _cued(self, V, W, b, projection, rng, n_steps=None, known=None):
         """The network's states for the visible cues V: ``(states, sweeps run)``.
 
@@ -627,79 +771,6 @@ class HopfieldMemory(BaseEstimator):
             energy(S, W, b),
         )
 
-    def predict(self, X):
-        """The state recalled from each row of X: the fixed point it falls into.
-
-        Warns with a :class:`~sklearn.exceptions.ConvergenceWarning` when probes
-        did not settle in ``max_steps`` (deterministic dynamics), naming those that
-        ended in a cycle of period 2; :meth:`recall` reports it per row.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Probes: binary states in either encoding.
-
-        Returns
-        -------
-        states : ndarray of shape (n_samples, n_features)
-            Recalled states in ``encoding_``.
-        """
-        recall = self.recall(X)
-        self._warn_unsettled(recall)
-        return recall.states
-
-    def complete(self, X, mask=None):
-        """Fill in the unknown units of partial patterns, keeping the known ones.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Partial patterns. Known units hold binary values (either encoding);
-            unknown units hold NaN, or anything when ``mask`` is given.
-
-        mask : array-like of bool, shape (n_features,) or (n_samples, n_features), default=None
-            True where units are known. None: the units that are not NaN.
-
-        Returns
-        -------
-        states : ndarray of shape (n_samples, n_features)
-            Completed patterns in ``encoding_``: the known units unchanged, the
-            unknown ones filled in by the recall dynamics, started from random
-            states seeded by ``random_state``.
-        """
-        X = self._fitted_rows(X, allow_nan=True)
-        clamp = ~np.isnan(X) if mask is None else check_mask(mask, X.shape)
-        known = np.broadcast_to(clamp, X.shape)
-        if np.isnan(X[known]).any():
-            raise ValueError("X holds NaN in units that mask marks as known.")
-        S, _ = self._spins(np.where(known, X, 1))  # 1 stands in for unknown units
-        rng = answer_generator(self, None)
-        guess = np.where(rng.random(X.shape) < 0.5, 1, -1)
-        S = np.where(known, S, guess).astype(X.dtype)
-        recall = self._recall(S, clamp, rng, known=known)
-        self._warn_unsettled(recall)
-        return recall.states
-
-    def _warn_unsettled(self, recall):
-        if self.update == "stochastic" or recall.converged.all():
-            return
-        n_cycled = int(recall.cycled.sum())
-        n_open = int((~recall.converged).sum()) - n_cycled
-        parts = []
-        if n_cycled:
-            parts.append(
-                f"{n_cycled} ended in a cycle of period 2 (synchronous updates can "
-                "oscillate between two states; update='async' cannot)"
-            )
-        if n_open:
-            parts.append(f"{n_open} did not reach a fixed point in max_steps={self.max_steps}")
-        warnings.warn(
-            f"Of {recall.converged.size} probes, {' and '.join(parts)}. Recall reports "
-            "this per probe.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
-
     # ------------------------------------------------------------------ scoring
 
     def energy(self, X):
@@ -723,32 +794,146 @@ class HopfieldMemory(BaseEstimator):
         S, _ = self._cued(V, self.weights_, self.intercept_, self.projection_, rng)
         return energy(S, self.weights_, self.intercept_)
 
-    def score_samples(self, X):
-        """Negative energy of each row of X: higher for the states the memory holds.
+
+class DenseHopfieldMemory(_BinaryMemory):
+    """Dense associative memory of binary patterns (Krotov & Hopfield 2016).
+
+    Stores the patterns themselves and recalls by dynamics that descend the
+    higher-order energy ``E(s) = -sum_mu F(xi_mu . s)`` over spins ``s`` in
+    {-1, +1}: with ``F(x) = x^n`` a network of N units holds about ``N^(n-1)``
+    patterns instead of Hebb's 0.14 N (degree 2 is Hebb's network), with
+    ``F(x) = exp(x)`` (Demircigil et al. 2017) about ``2^(N/2)``. Each update
+    sets a unit to the value of lower energy. The same interface and input
+    conventions as :class:`HopfieldMemory`: binary data in either encoding, recalled
+    states in the encoding fitted.
+
+    Parameters
+    ----------
+    interaction : {"polynomial", "exponential"}, default="polynomial"
+        ``F``: ``x^degree`` or ``exp(x)``. Energies are reported divided by the
+        constants ``N^degree`` or ``e^N`` (which changes no decision), so that
+        they lie between ``-p`` and ``p`` (p patterns) for any degree and width.
+
+    degree : int, default=3
+        ``n`` of the polynomial interaction (at least 2).
+
+    update : {"async", "sync"}, default="async"
+        Recall dynamics: one unit at a time in a random order (the same for all
+        probes; the energy never rises and a fixed point is always reached), or
+        every unit at once (may end in a cycle of period 2, detected and reported).
+
+    max_steps : int, default=100
+        Most sweeps (or parallel steps) of the recall dynamics.
+
+    noise : float in [0, 1], default=0.1
+        Fraction of bits flipped in the probes of :meth:`score`.
+
+    binarize : float or None, default=None
+        Threshold for mapping real values to binary (values above it are on), as
+        in :class:`~sklearn.naive_bayes.BernoulliNB`. None requires binary data.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the orders of asynchronous sweeps, the probes of :meth:`score` and
+        the starting guesses of :meth:`complete`; each recall starts from the
+        same seed, so ``predict`` is reproducible.
+
+    Attributes
+    ----------
+    patterns_ : ndarray of shape (`n_memories_`, n_features)
+        The stored patterns, as spins.
+    encoding_ : {"binary", "spin"}
+        Encoding of the fitted data (and of recalled states).
+    n_memories_ : int
+        Patterns stored (counting those added by ``partial_fit``).
+    n_features_in_ : int
+        Number of units.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when they are all strings.
+
+    See Also
+    --------
+    HopfieldMemory : pairwise weights; don't-care units for more than N patterns.
+    ModernHopfieldMemory : continuous states, softmax retrieval.
+
+    Notes
+    -----
+    A unit's decision compares ``sum_mu F`` with the unit at +1 and at -1 for
+    every probe at once; each probe's terms are divided by its largest before
+    they are summed (the shift of a log-sum-exp), so neither large degrees nor
+    the exponential overflow, and the nearest pattern's term never underflows.
+    A sweep costs ``N`` updates of a probes x patterns array.
+
+    References
+    ----------
+    Krotov & Hopfield (2016), "Dense associative memory for pattern
+    recognition", NeurIPS; Demircigil, Heusel, Loewe, Upgang & Vermet (2017),
+    "On a model of associative memory with huge storage capacity", J. Stat.
+    Phys. 168.
+
+    Examples
+    --------
+    >>> from skenergy import DenseHopfieldMemory
+    >>> from skenergy.datasets import flip_bits, make_random_spins
+    >>> patterns = make_random_spins(100, 50, random_state=0)  # p = 2 N
+    >>> memory = DenseHopfieldMemory(degree=4, random_state=0).fit(patterns)
+    >>> probes = flip_bits(patterns, 0.1, random_state=1)
+    >>> bool((memory.predict(probes) == patterns).all())
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "interaction": [StrOptions({"polynomial", "exponential"})],
+        "degree": [Interval(Integral, 2, None, closed="left")],
+        "update": [StrOptions({"async", "sync"})],
+        "max_steps": [Interval(Integral, 1, None, closed="left")],
+        "noise": [Interval(Real, 0, 1, closed="both")],
+        "binarize": [None, Real],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        interaction="polynomial",
+        *,
+        degree=3,
+        update="async",
+        max_steps=100,
+        noise=0.1,
+        binarize=None,
+        random_state=None,
+    ):
+        self.interaction = interaction
+        self.degree = degree
+        self.update = update
+        self.max_steps = max_steps
+        self.noise = noise
+        self.binarize = binarize
+        self.random_state = random_state
+
+    @guarded_fit
+    def fit(self, X, y=None):
+        """Store the rows of X as memories.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Binary states in either encoding.
+            Binary patterns, {0, 1} or {-1, +1} (or real values with ``binarize``).
+
+        y : None
+            Ignored.
 
         Returns
         -------
-        score : ndarray of shape (n_samples,)
+        self : DenseHopfieldMemory
+            The fitted memory.
         """
-        return -self.energy(X)
+        for attribute in ("patterns_", "encoding_", "n_memories_"):
+            self.__dict__.pop(attribute, None)
+        return self._store_more(X, reset=True)
 
-    def score(self, X, y=None):
-        """Mean overlap between the rows of X and what is recalled from noisy copies.
-
-        Each row has a fraction ``noise`` of its bits flipped (seeded by
-        ``random_state``), is recalled, and scored by its overlap
-        ``m = s . x / N`` with the original, in [-1, 1] (1: perfect recall; 0.8:
-        10% of the bits wrong). On the stored patterns this measures how far the
-        memory corrects errors, which makes a grid search over rules, dynamics or
-        unlearning meaningful: score on the patterns stored, e.g. with
-        ``cv=[(indices, indices)]``. With ordinary folds it measures how well
-        unseen patterns are kept, which suits memories of noisy examples of a few
-        prototypes.
+    @guarded_fit
+    def partial_fit(self, X, y=None):
+        """Add the rows of X to the memories.
 
         Parameters
         ----------
@@ -760,20 +945,68 @@ class HopfieldMemory(BaseEstimator):
 
         Returns
         -------
-        score : float
+        self : DenseHopfieldMemory
+            The memory, with the new patterns stored.
         """
-        V, _ = self._spins(self._fitted_rows(X))
-        rng = answer_generator(self, None)
-        recalled = self._recall(flip_spins(V, self.noise, rng), None, rng).states
-        if self.encoding_ == "binary":
-            recalled = 2 * recalled - 1
-        overlap = np.einsum("ij,ij->i", recalled, V)
-        return float(np.mean(overlap) / V.shape[1])
+        return self._store_more(X, reset=not hasattr(self, "patterns_"))
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = False
-        return tags
+    def _store_more(self, X, reset):
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=reset)
+        n_stored = 0 if reset else self.n_memories_
+        n_bytes = X.itemsize * 3 * (n_stored + X.shape[0]) * X.shape[1]
+        check_fit_memory(
+            self, n_bytes, *X.shape, ("interaction",), "Store fewer or narrower patterns."
+        )
+        S, encoding = self._spins(X)
+        if reset:
+            self.patterns_ = S
+            self.encoding_ = encoding or "binary"
+        else:
+            self.patterns_ = np.vstack([self.patterns_, S.astype(self.patterns_.dtype)])
+        self.n_memories_ = self.patterns_.shape[0]
+        return self
+
+    def _dtype(self):
+        return self.patterns_.dtype
+
+    def _bytes_per_row(self):
+        """Per row of a call: the states, their overlaps with every pattern and the
+        temporaries of one unit's decision."""
+        return self.patterns_.itemsize * (4 * self.patterns_.shape[1] + 8 * self.n_memories_)
+
+    def _interaction(self):
+        return DenseInteraction(self.patterns_, self.interaction, self.degree)
+
+    def _recall(self, V, clamp, rng, known=None):
+        interaction = self._interaction()
+        if self.update == "async":
+            settling = run_dense_async(V, interaction, self.max_steps, rng, clamp)
+        else:
+            settling = run_parallel(V, interaction.parallel_step, self.max_steps, clamp)
+        return Recall(
+            from_spins(V, self.encoding_),
+            settling.n_steps,
+            settling.converged,
+            settling.cycled,
+            interaction.energy(V),
+        )
+
+    def energy(self, X):
+        """The energy of each row of X, taken as spins: ``-sum_mu F(xi_mu s)``.
+
+        ``F`` is divided by ``N^degree`` (polynomial) or ``e^N`` (exponential).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Binary states in either encoding.
+
+        Returns
+        -------
+        energy : ndarray of shape (n_samples,)
+        """
+        S, _ = self._spins(self._fitted_rows(X))
+        return self._interaction().energy(S)
 
 
 class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):

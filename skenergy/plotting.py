@@ -239,9 +239,11 @@ class CapacityCurveDisplay:
     @classmethod
     def from_estimator(
         cls, memory, *, n_units=200, loads=(0.05, 0.1, 0.14, 0.2, 0.3), noise=0.1,
-        n_trials=3, random_state=0, label=None,
+        n_trials=3, n_probes=None, random_state=0, label=None,
     ):  # fmt: skip
-        """Fit clones of ``memory`` on random patterns at each load and recall from noise."""
+        """Fit clones of ``memory`` on random patterns at each load and recall from
+        noise: from every stored pattern, or from the first ``n_probes`` of them
+        (for memories of thousands of patterns)."""
         rng = make_generator(random_state)
         rates, overlaps = [], []
         for load in loads:
@@ -250,6 +252,7 @@ class CapacityCurveDisplay:
             for _ in range(n_trials):
                 X = np.where(rng.random((n_patterns, n_units)) < 0.5, 1.0, -1.0)
                 fitted = clone(memory).fit(X)
+                X = X[:n_probes]
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", ConvergenceWarning)
                     recalled = fitted.predict(flip_spins(X, noise, rng))

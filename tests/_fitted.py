@@ -17,6 +17,7 @@ from skenergy import (
     BoltzmannMachine,
     DeepBeliefNetwork,
     DeepBoltzmannMachine,
+    DenseHopfieldMemory,
     HopfieldMemory,
     ModernHopfieldMemory,
     RestrictedBM,
@@ -44,6 +45,7 @@ def configurations():
         ),
         (HopfieldMemory(random_state=0), binary[:8], None),
         (HopfieldMemory(n_components=16, random_state=0), binary[:8], None),
+        (DenseHopfieldMemory(degree=4, random_state=0), binary[:30], None),
         (ModernHopfieldMemory(beta=5.0), X[:50], None),
         (BoltzmannMachine(n_components=2, max_iter=2, random_state=0), binary[:60, :10], None),
         (

@@ -27,6 +27,7 @@ from skenergy import (
     BoltzmannMachine,
     DeepBeliefNetwork,
     DeepBoltzmannMachine,
+    DenseHopfieldMemory,
     HopfieldMemory,
     ModernHopfieldMemory,
     RestrictedBM,
@@ -137,6 +138,7 @@ DOMAIN_ERRORS = {
         "Bernoulli visible units take values in [0, 1]",
     ),
     "HopfieldMemory": (HOPFIELD_EXPECTED_FAILURES, "needs binary data"),
+    "DenseHopfieldMemory": (HOPFIELD_EXPECTED_FAILURES, "needs binary data"),
     "BoltzmannMachine": (BOLTZMANN_EXPECTED_FAILURES, "needs binary data"),
     "BoltzmannClassifier": (CLASSIFIER_EXPECTED_FAILURES, "needs binary data"),
 }
@@ -155,6 +157,8 @@ def estimators():
         HopfieldMemory(random_state=0),
         HopfieldMemory(binarize=1.5, n_components=4, rule="descent", max_iter=5, random_state=0),
         HopfieldMemory(binarize=1.5, n_components=3, hidden_fill="random", random_state=0),
+        DenseHopfieldMemory(binarize=1.5, random_state=0),
+        DenseHopfieldMemory("exponential", update="sync", random_state=0),
         ModernHopfieldMemory(),
         BoltzmannMachine(n_components=2, max_iter=5, binarize=1.5, random_state=0),
         BoltzmannMachine(n_components=2, max_iter=5, random_state=0),
@@ -187,7 +191,7 @@ def _restricted_domain(estimator):
     """Whether the estimator runs in the configuration that refuses the checks' data."""
     if isinstance(estimator, RestrictedBM | DeepBoltzmannMachine):
         return estimator.visible == "bernoulli"
-    binary_only = (HopfieldMemory, BoltzmannMachine, BoltzmannClassifier)
+    binary_only = (HopfieldMemory, DenseHopfieldMemory, BoltzmannMachine, BoltzmannClassifier)
     return isinstance(estimator, binary_only) and estimator.binarize is None
 
 

@@ -11,7 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import LabelBinarizer
 
 import skenergy.hopfield
-from skenergy import HopfieldMemory, ModernHopfieldMemory
+from skenergy import DenseHopfieldMemory, HopfieldMemory, ModernHopfieldMemory
 from skenergy._dynamics import energy as spin_energy
 from skenergy._dynamics import run_async
 from skenergy.datasets import flip_bits, make_random_spins
@@ -578,6 +578,131 @@ def test_partial_fit_with_dont_care_units_equals_one_fit(rule, fill):
     for rows in np.array_split(np.arange(30), 3):
         chunked.partial_fit(X[rows])
     assert np.allclose(chunked.weights_, whole.weights_)
+
+
+# ------------------------------------------------------------------- dense
+
+
+def dense_recall(n_patterns, n_units, seeds=(0, 1), n_probes=100, **params):
+    rates = []
+    for seed in seeds:
+        X = make_random_spins(n_patterns, n_units, random_state=seed)
+        memory = DenseHopfieldMemory(random_state=seed, **params).fit(X)
+        cues = X[:n_probes]
+        rates.append(exact_recall(memory, cues, seed=seed + 100))
+    return float(np.mean(rates))
+
+
+def test_dense_degree_two_is_hebbs_network():
+    # sum_mu (r + xi)^2 - (r - xi)^2 = 4 sum_mu r_mu xi_mu,i: the sign of the Hebbian
+    # field. N = 64 keeps W = X'X / N exact, so ties agree too.
+    X = make_random_spins(12, 64, random_state=0)
+    probes = flip_bits(np.repeat(X, 5, axis=0), 0.2, random_state=1)
+    dense = DenseHopfieldMemory(degree=2, update="sync").fit(X)
+    hebb = HopfieldMemory("hebbian", update="sync").fit(X)
+    first = dense.recall(probes)
+    assert np.array_equal(first.states, hebb.recall(probes).states)
+    # ... and its capacity is Hebb's: about 0.14 N
+    assert dense_recall(10, 100, degree=2) > 0.9
+    assert dense_recall(30, 100, degree=2) < 0.1
+
+
+def test_dense_capacity_grows_with_the_degree():
+    # N^(n-1): at p = 2 N the pairwise network recalls nothing, degree 3 nearly all;
+    # degree 4 holds 10 N.
+    assert dense_recall(120, 60, degree=2) < 0.05
+    assert dense_recall(120, 60, degree=3) > 0.9
+    assert dense_recall(600, 60, degree=4, n_probes=50) > 0.9
+    assert dense_recall(600, 60, degree=3, n_probes=50) < 0.5
+
+
+def test_exponential_interaction_stores_far_beyond_n():
+    assert dense_recall(2000, 40, interaction="exponential", n_probes=50) > 0.95
+
+
+@pytest.mark.parametrize("interaction, degree", [("polynomial", 3), ("polynomial", 4),
+                                                 ("exponential", 2)])  # fmt: skip
+def test_dense_updates_never_raise_the_energy(interaction, degree):
+    X = make_random_spins(40, 30, random_state=0)
+    memory = DenseHopfieldMemory(interaction, degree=degree).fit(X)
+    inter = memory._interaction()
+    S = make_random_spins(50, 30, random_state=1)
+    overlaps = inter.overlaps(S)
+    for unit in np.random.default_rng(0).permutation(30):
+        before = inter.energy(S)
+        S[:, unit] = inter.decide(overlaps, S, unit)
+        overlaps = inter.overlaps(S)
+        after = inter.energy(S)
+        assert (after <= before + 1e-12 * np.abs(before).max()).all()
+        # the decision is the lower of the two energies
+        flipped = S.copy()
+        flipped[:, unit] *= -1
+        assert (after <= inter.energy(flipped) + 1e-12 * np.abs(before).max()).all()
+
+
+@pytest.mark.parametrize("degree", [2, 3, 4, 7, 10])
+def test_dense_gains_by_horner_are_the_plain_powers_exactly(degree):
+    from skenergy._dynamics import DenseInteraction
+
+    patterns = make_random_spins(5, 30, random_state=0)
+    interaction = DenseInteraction(patterns, "polynomial", degree)
+    assert interaction._exact
+    r = np.arange(-31.0, 32.0)[None, :]
+    assert np.array_equal(interaction._gains(r), (r + 1) ** degree - (r - 1) ** degree)
+    scaled = DenseInteraction(make_random_spins(5, 30, random_state=0), "polynomial", 60)
+    assert not scaled._exact  # 31^60 is no exact double: each row divided by its largest
+    expected = ((r + 1) / 32) ** 60 - ((r - 1) / 32) ** 60
+    assert np.allclose(scaled._gains(r), expected, rtol=1e-12, atol=0)
+
+
+def test_dense_energy_matches_its_formula():
+    X = make_random_spins(7, 20, random_state=0)
+    S = make_random_spins(5, 20, random_state=1)
+    cubic = DenseHopfieldMemory(degree=3).fit(X)
+    assert np.allclose(cubic.energy(S), -(((S @ X.T) / 20) ** 3).sum(axis=1))
+    exponential = DenseHopfieldMemory("exponential").fit(X)
+    assert np.allclose(exponential.energy(S), -np.exp(S @ X.T - 20).sum(axis=1))
+    assert np.allclose(cubic.score_samples(S), -cubic.energy(S))
+
+
+def test_dense_memory_is_stable_for_large_degrees_and_wide_patterns():
+    # x^60 of overlaps up to 100, exp of overlaps up to 1000: no overflow, no warning.
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        X = make_random_spins(50, 100, random_state=0)
+        high = DenseHopfieldMemory(degree=60, random_state=0).fit(X)
+        assert exact_recall(high, X) == 1.0
+        assert np.isfinite(high.energy(X)).all()
+        wide = make_random_spins(30, 1000, random_state=0)
+        memory = DenseHopfieldMemory("exponential", random_state=0).fit(wide)
+        probes = flip_bits(wide, 0.3, random_state=1)
+        assert np.array_equal(memory.predict(probes), wide)
+        assert np.allclose(memory.energy(wide), -1.0, atol=1e-6)  # its own term: e^0
+
+
+def test_dense_sync_recalls_and_reports_cycles():
+    X = make_random_spins(100, 50, random_state=0)
+    memory = DenseHopfieldMemory(degree=4, update="sync").fit(X)
+    assert exact_recall(memory, X) == 1.0
+    two = DenseHopfieldMemory(degree=2, update="sync").fit([[1, -1], [-1, 1]])
+    recall = two.recall([[1, 1]])
+    assert recall.cycled.tolist() == [True]
+
+
+def test_dense_partial_fit_in_chunks_equals_one_fit_and_completes():
+    X = make_random_spins(60, 40, random_state=0)
+    whole = DenseHopfieldMemory(degree=3, random_state=0).fit(X)
+    chunked = DenseHopfieldMemory(degree=3, random_state=0)
+    for rows in np.array_split(np.arange(60), 3):
+        chunked.partial_fit(X[rows])
+    assert np.array_equal(chunked.patterns_, whole.patterns_) and chunked.n_memories_ == 60
+    binary = (X > 0).astype(float)
+    memory = DenseHopfieldMemory(degree=3, random_state=0).fit(binary)
+    partial = binary.copy()
+    partial[:, 25:] = np.nan
+    completed = memory.complete(partial)
+    assert np.array_equal(completed[:, :25], binary[:, :25])
+    assert (completed == binary).all(axis=1).mean() > 0.95
+    assert set(np.unique(completed)) <= {0.0, 1.0}
 
 
 # ------------------------------------------------------------------ modern

@@ -35,6 +35,8 @@ DIFFERENCES = {
     ("method", "RestrictedBM"): "no enumeration option: exactness lives in partition",
     ("method", "DeepBoltzmannMachine"): "the chains move persistently, by Gibbs or tempering",
     ("n_components", "RestrictedBM"): "an RBM without hidden units has no features",
+    ("update", "DenseHopfieldMemory"): "deterministic dynamics only: Glauber dynamics of "
+    "the higher-order energy are not built (the capacity results use the deterministic)",
 }
 
 
@@ -115,6 +117,7 @@ RANDOM_METHODS = {
     ("DeepBeliefNetwork", "sample"): "draw",
     ("DeepBoltzmannMachine", "sample"): "draw",
     ("HopfieldMemory", "recall"): "answer",
+    ("DenseHopfieldMemory", "recall"): "answer",
 }
 
 
