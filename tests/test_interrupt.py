@@ -16,7 +16,13 @@ import skenergy._rbm_step
 import skenergy.boltzmann
 import skenergy.hopfield
 import skenergy.mlp
-from skenergy import BackpropMLPClassifier, BoltzmannMachine, HopfieldMemory, RestrictedBM
+from skenergy import (
+    BackpropMLPClassifier,
+    BoltzmannMachine,
+    DenseHopfieldMemory,
+    HopfieldMemory,
+    RestrictedBM,
+)
 
 pytestmark = pytest.mark.skipif(
     not hasattr(signal, "SIGINT") or os.name == "nt", reason="needs POSIX signals"
@@ -145,6 +151,30 @@ def test_ctrl_c_while_a_hopfield_memory_stores_leaves_it_as_it_was(monkeypatch):
     press_ctrl_c_during(monkeypatch, np, "outer", after_calls=3)  # inside Storkey's loop
     with pytest.raises(KeyboardInterrupt):
         memory.fit(X)
+    assert pickle.dumps(memory.__dict__) == before
+
+
+def test_ctrl_c_in_descent_with_dont_care_units_keeps_a_usable_memory(monkeypatch):
+    X = (np.random.default_rng(0).random((60, 40)) < 0.5).astype(float)
+    memory = HopfieldMemory("descent", n_components=20, max_iter=50, noise=0.3, random_state=0)
+    # Each epoch settles twice: the don't-care units of the probes, then the probes.
+    calls = press_ctrl_c_during(monkeypatch, HopfieldMemory, "_settle", after_calls=3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        memory.fit(X)
+    assert sum("interrupted" in str(w.message) for w in caught) == 1
+    assert memory.n_iter_ == 2 and calls["n"] == 4  # the second epoch finished, no third
+    assert memory.weights_.shape == (60, 60) and np.isfinite(memory.weights_).all()
+    assert memory.predict(X).shape == X.shape
+
+
+def test_ctrl_c_while_a_dense_memory_adds_patterns_leaves_it_as_it_was(monkeypatch):
+    X = (np.random.default_rng(0).random((30, 64)) < 0.5).astype(float)
+    memory = DenseHopfieldMemory().fit(X[:10])
+    before = pickle.dumps(memory.__dict__)
+    press_ctrl_c_during(monkeypatch, np, "vstack", after_calls=1)
+    with pytest.raises(KeyboardInterrupt):
+        memory.partial_fit(X[10:])
     assert pickle.dumps(memory.__dict__) == before
 
 
