@@ -1,5 +1,11 @@
-"""The tour that `python -m skenergy` runs: each model fitted on digits, and what it did."""
+"""The tour that `python -m skenergy` runs: each model fitted on digits, and what it did.
 
+python -m skenergy                     # every model
+python -m skenergy --model rbm hopfield
+python -m skenergy --quick             # fewer epochs, no likelihood estimate
+"""
+
+import argparse
 import time
 import warnings
 
@@ -9,13 +15,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.naive_bayes import BernoulliNB
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import LabelBinarizer, Normalizer
+from sklearn.pipeline import make_pipeline, make_union
+from sklearn.preprocessing import FunctionTransformer, LabelBinarizer, Normalizer
 
 from skenergy import (
     BackpropMLPClassifier,
     BoltzmannClassifier,
     BoltzmannMachine,
+    DenseHopfieldMemory,
     HopfieldMemory,
     ModernHopfieldMemory,
     RestrictedBM,
@@ -37,31 +44,48 @@ def ascii_images(images, shape=(8, 8)):
     return "\n".join(rows)
 
 
-def tour_rbm(X_train, X_test, y_train, y_test):
+def tour_rbm(X_train, X_test, y_train, y_test, quick=False):
     print("RestrictedBM: 256 hidden units, CD-1, on 8x8 digits scaled to [0, 1]")
     rbm = RestrictedBM(
-        n_components=256, method="cd", learning_rate=0.05, batch_size=10, max_iter=40,
-        n_betas=5000, random_state=0,
+        n_components=256, method="cd", learning_rate=0.05, batch_size=10,
+        max_iter=10 if quick else 40, n_betas=5000, random_state=0,
     )  # fmt: skip
-    classifier = LogisticRegression(C=10, max_iter=3000)
     start = time.perf_counter()
-    features = make_pipeline(rbm, classifier).fit(X_train, y_train)
-    fit_seconds = time.perf_counter() - start
-    raw = LogisticRegression(max_iter=2000).fit(X_train, y_train)
-    print(f"  fitted RBM + logistic regression in {fit_seconds:.1f} s")
+    rbm.fit(X_train)
+    print(f"  fitted the RBM in {time.perf_counter() - start:.1f} s ({rbm.max_iter} epochs)")
+    # The RBM's features beside the pixels: frozen (fitted above), a logistic
+    # regression on top. Alone, they lose a little to the pixels of these small,
+    # centred digits, which a linear model already separates well.
+    frozen = FunctionTransformer(rbm.transform)
+    scores = {}
+    for label, features in [
+        ("raw pixels", None),
+        ("RBM features", frozen),
+        ("raw pixels and RBM features", make_union(FunctionTransformer(), frozen)),
+    ]:
+        steps = [LogisticRegression(C=10, max_iter=3000)]
+        model = make_pipeline(*([features] if features is not None else []), *steps)
+        scores[label] = model.fit(X_train, y_train).score(X_test, y_test)
+    print("  test accuracy of a logistic regression (C=10) on")
+    for label, score in scores.items():
+        print(f"    {label + ':':<30} {score:.3f}")
     print(
-        f"  test accuracy, RBM features + logistic regression: {features.score(X_test, y_test):.3f}"
+        "  (the features add what the pixels miss; alone they serve best where the raw "
+        "inputs do not separate the classes, such as MNIST: 0.926 -> 0.946)"
     )
-    print(f"  test accuracy, logistic regression on raw pixels:  {raw.score(X_test, y_test):.3f}")
-
-    start = time.perf_counter()
-    log_z = rbm.log_partition()
-    seconds = time.perf_counter() - start
-    print(
-        f"  log Z = {log_z.log_z:.2f} +/- {log_z.std:.2f} ({log_z.method.upper()}, "
-        f"{seconds:.1f} s); test log-likelihood {rbm.score(X_test):.2f} nats per digit "
-        f"(independent pixels at the training means: {_independent_pixels(X_train, X_test):.2f})"
-    )
+    if not quick:
+        print("  estimating log Z by AIS, 5000 temperatures x 100 runs:")
+        start = time.perf_counter()
+        rbm.set_params(verbose=1)  # AIS reports its progress
+        with _indented_output():
+            log_z = rbm.log_partition()
+        rbm.set_params(verbose=0)
+        seconds = time.perf_counter() - start
+        print(
+            f"  log Z = {log_z.log_z:.2f} +/- {log_z.std:.2f} ({seconds:.1f} s); test "
+            f"log-likelihood {rbm.score(X_test):.2f} nats per digit (independent pixels at "
+            f"the training means: {_independent_pixels(X_train, X_test):.2f})"
+        )
     print("  originals (top) and mean-field reconstructions (bottom) of four test digits:")
     print(_indent(ascii_images(X_test[:4])))
     print()
@@ -70,7 +94,7 @@ def tour_rbm(X_train, X_test, y_train, y_test):
     print(_indent(ascii_images(rbm.sample(4, n_steps=1000, mean=True, random_state=1))))
 
 
-def tour_hopfield(X_train, y_train):
+def tour_hopfield(X_train, y_train, quick=False):
     print(
         "HopfieldMemory: 10 binarised digits (one per class) stored in 64 units; "
         "200 probes, 10% of pixels flipped"
@@ -86,11 +110,24 @@ def tour_hopfield(X_train, y_train):
         seconds = time.perf_counter() - start
         exact = np.mean((recall.states == targets).all(axis=1))
         print(
-            f"  {rule:<13} exact recall: {exact:.2f} "
+            f"  {rule:<19} exact recall: {exact:.2f} "
+            f"(mean {recall.n_steps.mean():.1f} sweeps; fit and recall {seconds * 1e3:.0f} ms)"
+        )
+    for label, memory in [
+        ("dense, degree 4", DenseHopfieldMemory(degree=4, random_state=0)),
+        ("dense, exponential", DenseHopfieldMemory("exponential", random_state=0)),
+    ]:
+        start = time.perf_counter()
+        recall = memory.fit(memories).recall(probes)
+        seconds = time.perf_counter() - start
+        exact = np.mean((recall.states == targets).all(axis=1))
+        print(
+            f"  {label:<19} exact recall: {exact:.2f} "
             f"(mean {recall.n_steps.mean():.1f} sweeps; fit and recall {seconds * 1e3:.0f} ms)"
         )
     print(
-        "  (digits are correlated patterns: Hebb's rule mixes them, the projection rule does not)"
+        "  (digits are correlated patterns: Hebb's rule, the default, mixes them; the "
+        "projection rule\n   and the exponential dense memory keep them apart)"
     )
     memory = HopfieldMemory("pseudoinverse", random_state=0).fit(memories)
     partial = memories[[2, 3, 5]].copy()
@@ -102,7 +139,7 @@ def tour_hopfield(X_train, y_train):
     print(_indent(ascii_images(completed)))
 
 
-def tour_modern_hopfield(X_train, X_test, y_train, y_test):
+def tour_modern_hopfield(X_train, X_test, y_train, y_test, quick=False):
     print("ModernHopfieldMemory: training digits as keys, one-hot labels as values (beta 50)")
     labels = LabelBinarizer().fit(y_train)
     start = time.perf_counter()
@@ -116,7 +153,7 @@ def tour_modern_hopfield(X_train, X_test, y_train, y_test):
     )
 
 
-def tour_boltzmann(X_train, X_test, y_train, y_test):
+def tour_boltzmann(X_train, X_test, y_train, y_test, quick=False):
     print("BoltzmannMachine: bars-and-stripes on a 3x3 grid (14 patterns), 8 hidden units")
     X = make_bars_and_stripes(3)
     start = time.perf_counter()
@@ -151,7 +188,7 @@ def tour_boltzmann(X_train, X_test, y_train, y_test):
     )
 
 
-def tour_mlp(X_train, X_test, y_train, y_test):
+def tour_mlp(X_train, X_test, y_train, y_test, quick=False):
     print("BackpropMLPClassifier: 64-100-10 relu, defaults (SGD with Nesterov momentum)")
     start = time.perf_counter()
     with warnings.catch_warnings():
@@ -181,20 +218,75 @@ def _indent(text):
     return "\n".join("    " + line for line in text.splitlines())
 
 
-def main():
+class _indented_output:
+    """Indents what is printed inside (progress lines of long steps) under the tour's
+    own lines."""
+
+    def __enter__(self):
+        import contextlib
+        import io
+        import sys
+
+        self._stdout = sys.stdout
+        self._buffer = io.StringIO()
+
+        class _Indenting(io.TextIOBase):
+            def write(inner, text):
+                lines = text.split("\n")
+                out = "\n".join(("    " + line) if line else line for line in lines)
+                self._stdout.write(out)
+                self._stdout.flush()
+                return len(text)
+
+        self._redirect = contextlib.redirect_stdout(_Indenting())
+        self._redirect.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._redirect.__exit__(*exc)
+
+
+#: The tour's parts: what ``--model`` names, in the order they run.
+TOURS = {
+    "rbm": lambda data, quick: tour_rbm(*data, quick=quick),
+    "hopfield": lambda data, quick: tour_hopfield(data[0], data[2], quick=quick),
+    "modern": lambda data, quick: tour_modern_hopfield(*data, quick=quick),
+    "boltzmann": lambda data, quick: tour_boltzmann(*data, quick=quick),
+    "mlp": lambda data, quick: tour_mlp(*data, quick=quick),
+}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m skenergy",
+        description=(
+            "A tour of skenergy's models on scikit-learn's digits: each one fitted, "
+            "and what it did, with the time each step took and the total."
+        ),
+    )
+    parser.add_argument(
+        "--model", nargs="+", choices=list(TOURS), default=list(TOURS), metavar="NAME",
+        help=f"the parts to run, of {', '.join(TOURS)} (default: all, in that order)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--quick", action="store_true",
+        help="fewer epochs for the RBM and no likelihood estimate (its AIS takes most of the time)",
+    )  # fmt: skip
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    start = time.perf_counter()
     X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(X / 16, y, test_size=0.25, random_state=0)
-    print(f"skenergy tour on scikit-learn's digits: {len(X_train)} training, {len(X_test)} test")
+    data = train_test_split(X / 16, y, test_size=0.25, random_state=0)
+    print(f"skenergy tour on scikit-learn's digits: {len(data[0])} training, {len(data[1])} test")
+    for name in TOURS:
+        if name in args.model:
+            print()
+            TOURS[name](data, args.quick)
     print()
-    tour_rbm(X_train, X_test, y_train, y_test)
-    print()
-    tour_hopfield(X_train, y_train)
-    print()
-    tour_modern_hopfield(X_train, X_test, y_train, y_test)
-    print()
-    tour_boltzmann(X_train, X_test, y_train, y_test)
-    print()
-    tour_mlp(X_train, X_test, y_train, y_test)
+    print(f"tour finished in {time.perf_counter() - start:.1f} s")
 
 
 if __name__ == "__main__":

@@ -16,8 +16,10 @@ minibatch step, what to do at the end of an epoch, its parameters) and
   with a ValueError naming the settings and the way out (the estimator's guard
   then puts the model back as it was);
 - ``n_iter_`` counts the epochs; the epoch's criteria go to the estimator's
-  curves and, with ``verbose``, to one line: ``[Name] Iteration n: criterion = value,
-  ..., time = s``;
+  curves and, with ``verbose``, to one line: ``[Name] Iteration n/N: criterion =
+  value, ..., time = s, elapsed s, about s left``; ``verbose=2`` adds the
+  learning rate and momentum, and progress lines within epochs of 20 minibatches
+  or more (at each quarter);
 - early stopping on a score that must improve by ``tol`` within
   ``n_iter_no_change`` epochs, the best parameters kept and restored;
 - BLAS on one thread when the model's products are small.
@@ -33,6 +35,7 @@ from sklearn.utils import gen_batches
 
 from ._blas import threads_for
 from ._optim import interruptible, learning_rate_at, momentum_at
+from ._progress import Progress, remaining
 from ._validation import DIVERGED_MAGNITUDE, check_not_diverged
 
 #: The minibatch size ``batch_size="auto"`` stands for, as in scikit-learn's MLP.
@@ -145,12 +148,18 @@ def run_epochs(
     ``guarded_fit`` puts the model back as it was before the call.
     """
     name = getattr(estimator, "loop_name", type(estimator).__name__)
+    progress = Progress(name, estimator.verbose or 0)
     n_batches = -(-n_rows // batch_size)
     n_updates = n_epochs * n_batches
+    planned = estimator.n_iter_ + n_epochs
     outcome = Outcome()
+    started = time.perf_counter()
     with threads_for(training.multiply_adds), interruptible(name) as interrupt:
         for epoch in range(n_epochs):
             start = time.perf_counter()
+            within = progress.milestones(
+                f"epoch {estimator.n_iter_ + 1}, minibatches", n_batches, level=2
+            ) if n_batches >= 20 else None  # fmt: skip
             momentum = training.momentum
             if training.warm_up_momentum:
                 momentum = momentum_at(estimator.n_iter_, momentum)
@@ -162,6 +171,8 @@ def run_epochs(
                         step, n_updates, training.learning_rate, training.schedule
                     )
                     training.update(order[rows], lr, momentum)
+                    if within:
+                        within.reached(i + 1)
                     if interrupt.requested:
                         break
                 outcome.interrupted = interrupt.requested
@@ -180,7 +191,13 @@ def run_epochs(
             estimator.n_iter_ += completed
             outcome.n_epochs += completed
             if estimator.verbose:
-                report_epoch(name, estimator.n_iter_, criteria, time.perf_counter() - start)
+                criteria_shown = dict(criteria)
+                if estimator.verbose >= 2:
+                    criteria_shown.update({"learning rate": lr, "momentum": momentum})
+                report_epoch(
+                    progress, estimator.n_iter_, planned, (epoch + 1, n_epochs), criteria_shown,
+                    time.perf_counter() - start, time.perf_counter() - started,
+                )  # fmt: skip
             if stopping is not None and stopping.should_stop(
                 criteria[stopping.criterion], training
             ):
@@ -192,7 +209,12 @@ def run_epochs(
     return outcome
 
 
-def report_epoch(name, epoch, criteria, seconds):
-    """The one verbose line: ``[Name] Iteration n: criterion = value, ..., time = s``."""
-    values = ", ".join(f"{key} = {value:.6g}" for key, value in criteria.items())
-    print(f"[{name}] Iteration {epoch}: {values}, time = {seconds:.2f}s")
+def report_epoch(progress, iteration, planned, in_call, criteria, seconds, elapsed):
+    """The verbose line of an epoch: ``[Name] Iteration n/N: criterion = value, ...,
+    time = s, elapsed s, about s left``: ``n`` epochs completed of the ``N`` this call
+    will have run, the rest estimated from this call's ``in_call = (done, total)``."""
+    values = "".join(f"{key} = {value:.6g}, " for key, value in criteria.items())
+    progress.line(
+        f"Iteration {iteration}/{planned}: {values}time = {seconds:.2f}s, "
+        f"{remaining(*in_call, elapsed)}"
+    )

@@ -5,6 +5,7 @@ batch of states; the estimators supply that function (and, for AIS, a transition
 operator), so each model's algebra stays in its own module.
 """
 
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -12,6 +13,8 @@ import numpy as np
 from scipy.special import logsumexp
 from sklearn.utils.validation import check_is_fitted
 
+from ._progress import current as current_progress
+from ._progress import reporting
 from ._units import UNITS
 from ._validation import check_count, check_rows_memory
 from .exceptions import AISWarning
@@ -109,7 +112,8 @@ def cached_log_partition(estimator, method, compute):
     key = f"{method}, {estimator.n_betas} betas, {estimator.n_runs} runs"  # plain keys persist
     cache = estimator.__dict__.setdefault("_log_partition_cache", {})
     if key not in cache:
-        cache[key] = compute(method)
+        with reporting(estimator):
+            cache[key] = compute(method)
         if cache[key].method != "exact":
             warn_if_unreliable(cache[key])
     return cache[key]
@@ -124,7 +128,9 @@ def ais_bracket(estimator, n_steps, reverse_from):
     check_count(n_steps, "n_steps", minimum=0)
     check_rows_memory(estimator, estimator.n_runs, "n_runs")
     forward = cached_log_partition(estimator, "ais", estimator._compute_log_partition)
-    return forward, reverse_from(n_steps, np.random.default_rng([estimator._ais_seed, 1]))
+    with reporting(estimator):
+        reverse = reverse_from(n_steps, np.random.default_rng([estimator._ais_seed, 1]))
+    return forward, reverse
 
 
 def warn_if_unreliable(estimate):
@@ -206,11 +212,26 @@ def annealed_importance_sampling(
     # float64 (NumPy 2 promotion), and every product would cast the weights.
     path = np.asarray(betas, dtype=float)[:: -1 if reverse else 1].tolist()
     log_w = 0.0
+    progress = current_progress()
+    direction = "reverse AIS" if reverse else "AIS"
+    tracker = progress and progress.milestones(f"{direction}, temperatures", len(path) - 1)
+    start = time.perf_counter()
     for step, (beta_from, beta_to) in enumerate(zip(path[:-1], path[1:], strict=True)):
         log_w += log_ratio(state, beta_from, beta_to)
         if step < len(path) - 2:
             state = transition(state, beta_to, rng)
-    return _summarise_log_weights(np.asarray(log_w, dtype=float), log_z_base, len(betas), reverse)
+        if tracker:
+            tracker.reached(step + 1)
+    estimate = _summarise_log_weights(
+        np.asarray(log_w, dtype=float), log_z_base, len(betas), reverse
+    )
+    if progress:
+        progress.line(
+            f"{direction}: log Z = {estimate.log_z:.2f} +/- {estimate.std:.2f} "
+            f"({estimate.n_betas} temperatures x {estimate.n_runs} runs, "
+            f"{estimate.effective_runs:.0f} effective; {time.perf_counter() - start:.1f}s)"
+        )
+    return estimate
 
 
 def _summarise_log_weights(log_w, log_z_base, n_betas, reverse):

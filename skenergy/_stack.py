@@ -83,6 +83,26 @@ def layer_rbm(template, size, random_state, gaussian=False, hidden=None):
     return rbm
 
 
+def verbose_template(template, verbose):
+    """The template, cloned with ``verbose`` where its owner asks for progress lines
+    and the template does not (each layer's epochs are then reported)."""
+    if verbose and not template.verbose:
+        return clone(template).set_params(verbose=verbose)
+    return template
+
+
+def layer_announcer(owner, verbose, what="Layer"):
+    """The ``report`` of :func:`stack_rbms` for an estimator named ``owner``: a line
+    ``[owner] Layer k: n -> m units`` before each layer's epochs (None when quiet)."""
+    if not verbose:
+        return None
+
+    def announce(layer, n_inputs, size):
+        print(f"[{owner}] {what} {layer + 1}: {n_inputs} -> {size} units", flush=True)
+
+    return announce
+
+
 def check_binary_hidden(rbm, owner, role):
     """Refuse an RBM (a template or a fitted one) with other than binary hidden units
     where ``owner``'s layers are binary."""

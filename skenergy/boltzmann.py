@@ -759,7 +759,10 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         Seeds initialisation, minibatches, chains and sampling.
 
     verbose : int, default=0
-        Print the training log-likelihood (when tracked) and time per epoch.
+        Progress lines: ``1``, a line per epoch (the training log-likelihood,
+        when tracked, time, time elapsed and an estimate of the rest) and AIS
+        estimates of log Z as they run; ``2`` adds the learning rate and
+        momentum, and progress within long epochs.
 
     Attributes
     ----------
@@ -1065,6 +1068,9 @@ class BoltzmannClassifier(ClassifierMixin, _BoltzmannBase):
         Threshold mapping real features to binary; None requires binary features.
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
+        Progress lines: ``1``, a line per epoch with the time elapsed and an
+        estimate of the rest; ``2`` adds the learning rate and momentum, and
+        progress within long epochs.
 
     Attributes
     ----------

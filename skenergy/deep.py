@@ -17,7 +17,6 @@ from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
-    clone,
 )
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
@@ -39,10 +38,12 @@ from ._stack import (
     check_binary_hidden,
     decoder_layer,
     encoder_layer,
+    layer_announcer,
     layer_features,
     layer_rbm,
     leaves_unit_interval,
     stack_rbms,
+    verbose_template,
     visible_standardisation,
 )
 from ._tempering import LayeredPath, TemperingMixin
@@ -125,7 +126,10 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         samplers and the bound's draws.
 
     verbose : int, default=0
-        Print a line per layer, and the layers' own per-epoch lines.
+        Progress lines: ``1``, a line per layer, the layers' epochs with the
+        time elapsed and an estimate of the rest, and AIS estimates of log Z
+        as they run; ``2`` adds learning rates, momentum and progress within
+        long epochs.
 
     Attributes
     ----------
@@ -231,7 +235,8 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         with interruptible(type(self).__name__) as interrupt:
             rbms = stack_rbms(
                 self._template(), X, sizes, self.random_state, fitted=kept,
-                stop=lambda: interrupt.requested, report=self._report_layer,
+                stop=lambda: interrupt.requested,
+                report=layer_announcer(type(self).__name__, self.verbose),
             )  # fmt: skip
             if interrupt.requested:
                 interrupt.consequence = (
@@ -283,13 +288,7 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     def _template(self):
         template = RestrictedBM() if self.rbm is None else self.rbm
         check_binary_hidden(template, type(self).__name__, "the rbm template")
-        if self.verbose and not template.verbose:
-            template = clone(template).set_params(verbose=self.verbose)
-        return template
-
-    def _report_layer(self, layer, n_inputs, size):
-        if self.verbose:
-            print(f"[{type(self).__name__}] Layer {layer + 1}: {n_inputs} -> {size} units")
+        return verbose_template(template, self.verbose)
 
     def _kept_layers(self, same_width, sizes):
         """With ``warm_start``, the fitted layers that stay: bottom up, while their
@@ -817,7 +816,10 @@ class DeepBoltzmannMachine(
         drawn at fit) the AIS estimate.
 
     verbose : int, default=0
-        Print one line per epoch of pretraining and of joint training.
+        Progress lines: ``1``, a line per epoch of pretraining and of joint
+        training with the time elapsed and an estimate of the rest, and AIS
+        estimates of log Z as they run; ``2`` adds learning rates, momentum
+        and progress within long epochs.
 
     Attributes
     ----------

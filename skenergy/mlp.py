@@ -31,7 +31,14 @@ from ._activations import ACTIVATIONS, logistic, softplus
 from ._loop import EarlyStopping, Training, batch_rows, report_epoch, run_epochs
 from ._optim import adam_step, add_penalties, momentum_step
 from ._sampling import make_generator
-from ._stack import leaves_unit_interval, rbm_as_decoder, rbm_as_layer, stack_rbms
+from ._stack import (
+    layer_announcer,
+    leaves_unit_interval,
+    rbm_as_decoder,
+    rbm_as_layer,
+    stack_rbms,
+    verbose_template,
+)
 from ._validation import (
     check_fit_memory,
     check_fitted_rows,
@@ -351,7 +358,11 @@ class _BaseMLP(BaseEstimator):
         else:
             rbms = self._fitted_rbms(n_stacked)
             template = self.pretrain if hasattr(self.pretrain, "fit") else RestrictedBM()
-            rbms = stack_rbms(template, X, sizes, self.random_state, fitted=rbms, linear=linear)
+            rbms = stack_rbms(
+                verbose_template(template, self.verbose), X, sizes, self.random_state,
+                fitted=rbms, linear=linear,
+                report=layer_announcer(type(self).__name__, self.verbose, "Pretraining layer"),
+            )  # fmt: skip
         if rbms is not None:
             encoders = [
                 rbm_as_layer(rbm, *self.coefs_[layer].shape) for layer, rbm in enumerate(rbms)
@@ -882,7 +893,9 @@ _SHARED_PARAMETERS = """
         Seeds initialisation, shuffling, dropout, the validation split and pretraining.
 
     verbose : int, default=0
-        Print the loss of every epoch.
+        Progress lines: ``1``, the loss of every epoch with the time elapsed and
+        an estimate of the rest (and each pretraining layer's epochs); ``2``
+        adds the learning rate and momentum, and progress within long epochs.
 
     warm_start : bool, default=False
         Continue from the current weights when ``fit`` is called again.

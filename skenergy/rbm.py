@@ -243,7 +243,11 @@ class RestrictedBM(
         advance.
 
     verbose : int, default=0
-        Print one line per epoch: reconstruction error, pseudo-log-likelihood, time.
+        Progress lines: ``1``, a line per epoch (reconstruction error,
+        pseudo-log-likelihood, time, time elapsed and an estimate of the rest)
+        and AIS estimates of log Z as they run (``score`` and
+        ``log_partition``); ``2`` adds the learning rate and momentum, and
+        progress within long epochs.
 
     Attributes
     ----------

@@ -247,6 +247,7 @@ def test_exact_learning_tracks_a_rising_log_likelihood():
     assert curve[-1] == pytest.approx(machine.score(X))
 
 
+@pytest.mark.slow
 def test_the_4_2_4_encoder_is_learned():
     # Ackley, Hinton & Sejnowski's encoder: two groups of four visible units
     # that see the same one-hot pattern, talking only through two hidden units:
@@ -267,6 +268,7 @@ def test_the_4_2_4_encoder_is_learned():
     assert np.array_equal(machine.complete(np.hstack([unknown, eye]), random_state=0), X)
 
 
+@pytest.mark.slow
 def test_pcd_cd_and_the_clamped_phases_all_learn():
     X = make_bars_and_stripes(3)
     results = {}
@@ -580,6 +582,7 @@ def test_tempered_chains_keep_each_temperatures_exact_distribution():
         assert pooled_chisquare(counts, 4000 * p) > 1e-3 / len(betas)
 
 
+@pytest.mark.slow
 def test_training_by_parallel_tempering():
     X = np.repeat(make_bars_and_stripes(3), 10, axis=0)
     params = {"n_components": 6, "max_iter": 100, "random_state": 0, "partition": "exact"}

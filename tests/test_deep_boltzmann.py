@@ -86,6 +86,7 @@ def test_transform_is_a_mean_field_fixed_point():
     np.testing.assert_allclose(mu2, expit(b2 + mu1 @ W2.T), atol=1e-8)
 
 
+@pytest.mark.slow
 def test_ais_with_the_odd_layers_summed_out_estimates_the_exact_log_z():
     dbm = tiny_dbm((4, 3, 2), partition="ais", n_betas=3000, n_runs=200)
     _, _, log_z = brute_force(dbm)
@@ -220,6 +221,7 @@ def test_gibbs_samples_follow_the_exact_distribution():
     assert pooled_chisquare(counts, 20000 * wrong / wrong.sum()) < 1e-6
 
 
+@pytest.mark.slow
 def test_tempered_samples_follow_the_exact_distribution():
     dbm = tiny_dbm().set_params(n_temperatures=8)
     V, log_p, _ = brute_force(dbm)

@@ -26,6 +26,7 @@ def client():
         yield client
 
 
+@pytest.mark.slow
 def test_grid_search_runs_on_a_dask_cluster_and_agrees_with_local_runs(client):
     X, y = load_digits(return_X_y=True)
     pipe = Pipeline([

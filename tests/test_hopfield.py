@@ -507,6 +507,7 @@ def test_dont_care_units_store_more_patterns_than_visible_units():
     assert (plain.recall(X).states == X).all(axis=1).mean() < 0.05
 
 
+@pytest.mark.slow
 def test_descent_with_dont_care_units_goes_past_n_patterns():
     # Energy descent trained on probes as recall meets them (noisy visible bits,
     # don't-care units inferred) keeps recalling beyond p = N, where the plain
@@ -607,6 +608,7 @@ def test_dense_degree_two_is_hebbs_network():
     assert dense_recall(30, 100, degree=2) < 0.1
 
 
+@pytest.mark.slow
 def test_dense_capacity_grows_with_the_degree():
     # N^(n-1): at p = 2 N the pairwise network recalls nothing, degree 3 nearly all;
     # degree 4 holds 10 N.

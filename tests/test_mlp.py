@@ -93,6 +93,7 @@ def test_dropout_is_off_at_prediction():
     assert model.score(X, y) > 0.9
 
 
+@pytest.mark.slow
 def test_defaults_match_scikit_learns_mlp_on_digits():
     # Default against default, same folds (unshuffled): both near 0.939; seeds
     # move either by about 0.002.

@@ -99,6 +99,7 @@ def test_gaussian_density_integrates_to_one():
     assert total == pytest.approx(1.0, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_gaussian_log_partition_matches_2d_integral():
     model = random_model(2, 3, visible="gaussian", scale=0.7)
     log_z = model.log_partition().log_z
@@ -107,6 +108,7 @@ def test_gaussian_log_partition_matches_2d_integral():
     assert total == pytest.approx(1.0, abs=1e-5)
 
 
+@pytest.mark.slow
 def test_gaussian_hidden_log_partition_matches_integrals_over_the_hidden_units():
     # log Z = log sum_v integral exp(-E(v, h)) dh, the hidden integrals by quadrature.
     model = random_model(3, 2, scale=0.8, hidden="gaussian")
@@ -283,6 +285,7 @@ def test_the_centred_step_is_the_gradient_of_the_centred_parameters(hidden):
     assert sum((s * g).sum() for s, g in zip(step, plain, strict=True)) > 0
 
 
+@pytest.mark.slow
 def test_centred_training_is_invariant_to_flipping_the_data_and_better():
     # Melchior, Fischer & Wiskott (2016, section 4): centred updates of flipped
     # data (1 - v) move the flipped model as the updates of the data move the
@@ -577,6 +580,7 @@ def test_gaussian_units_learn_real_valued_data():
     assert np.abs(recon - X).mean() < np.abs(X - X.mean(0)).mean()
 
 
+@pytest.mark.slow
 def test_features_in_a_grid_search_pipeline():
     X, y = load_digits(return_X_y=True)
     pipe = Pipeline(
@@ -770,6 +774,7 @@ def two_mode_model(n_visible=10, strength=6.0):
     return model
 
 
+@pytest.mark.slow
 def test_tempered_sampling_visits_both_modes_in_their_exact_proportions():
     model = two_mode_model().set_params(n_temperatures=12)
     V = states(10)
@@ -799,6 +804,7 @@ def test_training_by_parallel_tempering_records_its_swaps_and_continues():
     assert RestrictedBM(16, max_iter=1).fit(X).swap_acceptance_ is None
 
 
+@pytest.mark.slow
 def test_parallel_tempering_trains_a_better_model_than_pcd_at_a_brisk_rate():
     # Thresholded digits, 20 hidden units, exact log Z: measured -19.84 with PCD-1 and
     # -19.15 with parallel tempering at learning rate 0.05 (30 epochs).

@@ -9,6 +9,7 @@ import pytest
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
+@pytest.mark.slow
 def test_readme_tour_runs():
     if not README.exists():
         pytest.skip("README.md is not shipped with an installed package")
