@@ -572,7 +572,11 @@ class _BoltzmannBase(TemperingMixin, BaseEstimator):
         return check_fitted_rows(self, X, allow_nan=allow_nan)
 
     def _binary_visible(self, X):
-        spins, _ = check_binary(self._fitted_rows(X), type(self).__name__, self.binarize)
+        return self._binary_of(self._fitted_rows(X))
+
+    def _binary_of(self, rows):
+        """Validated rows as {0, 1} in float64 (the machine's dtype)."""
+        spins, _ = check_binary(rows, type(self).__name__, self.binarize)
         return (spins > 0).astype(np.float64)
 
     def log_partition(self):
@@ -871,12 +875,14 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         Returns
         -------
         H : ndarray of shape (n_samples, n_components)
+            In X's floating dtype (float32 stays float32; computed in float64).
         """
-        V = self._binary_visible(X)
+        rows = self._fitted_rows(X)
+        V = self._binary_of(rows)
         if self.n_components and self._hidden_enumerated():
             P, H = self._hidden_posterior(V)
-            return P @ H
-        return self._hidden_means(V)
+            return (P @ H).astype(rows.dtype, copy=False)
+        return self._hidden_means(V).astype(rows.dtype, copy=False)
 
     def score_samples(self, X):
         """Log-likelihood ``log p(v)`` of each row of X, in nats.

@@ -25,7 +25,7 @@ from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import _is_fitted, validate_data
+from sklearn.utils.validation import _is_fitted, check_is_fitted, validate_data
 
 from ._activations import ACTIVATIONS, logistic, softplus
 from ._loop import EarlyStopping, Training, batch_rows, report_epoch, run_epochs
@@ -301,6 +301,7 @@ class _BaseMLP(BaseEstimator):
             self.coefs_.append(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(X.dtype))
             self.intercepts_.append(np.zeros(fan_out, dtype=X.dtype))
         self._activations()  # checked before any work
+        self.pretrained_rbms_ = None
         if self.pretrain is not None:
             self._pretrain(X)
         self._velocities = [np.zeros_like(p) for p in (*self.coefs_, *self.intercepts_)]
@@ -363,6 +364,7 @@ class _BaseMLP(BaseEstimator):
                 fitted=rbms, linear=linear,
                 report=layer_announcer(type(self).__name__, self.verbose, "Pretraining layer"),
             )  # fmt: skip
+        self.pretrained_rbms_ = rbms
         if rbms is not None:
             encoders = [
                 rbm_as_layer(rbm, *self.coefs_[layer].shape) for layer, rbm in enumerate(rbms)
@@ -750,6 +752,47 @@ class _BaseMLP(BaseEstimator):
         X = check_fitted_rows(self, X, accept_sparse=True)
         return X.astype(self.coefs_[0].dtype, copy=False)
 
+    def encode(self, X, layer=None):
+        """The activations of a hidden layer: features, or an autoencoder's code.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        layer : int, default=None
+            Hidden layer, 0 for the first (negative counts from the last). None:
+            the code layer, the middle one of an odd number of hidden layers (an
+            autoencoder's), else the last.
+
+        Returns
+        -------
+        activations : ndarray of shape (n_samples, units of that layer)
+            In the dtype of the weights (float32 for float32 training data).
+        """
+        check_is_fitted(self)
+        n_hidden = len(self.coefs_) - 1
+        if n_hidden == 0:
+            raise ValueError("The network has no hidden layer to encode with.")
+        if layer is None:
+            layer = n_hidden // 2 if n_hidden % 2 else n_hidden - 1
+        valid = isinstance(layer, Integral) and not isinstance(layer, bool)
+        if not valid or not -n_hidden <= layer < n_hidden:
+            raise ValueError(
+                f"layer must be an integer from {-n_hidden} to {n_hidden - 1} (the network "
+                f"has {n_hidden} hidden layers); got {layer!r}."
+            )
+        layer %= n_hidden
+        X = self._fitted_rows(X)
+        network = _Network(
+            self.coefs_[: layer + 2], self.intercepts_[: layer + 2],
+            self._activations()[: layer + 1], 0.0, min(X.shape[0], 4096), X.dtype,
+        )  # fmt: skip
+        blocks = []
+        for rows in gen_batches(X.shape[0], 4096):
+            network.forward(X[rows])
+            blocks.append(network.A[layer][: rows.stop - rows.start].copy())
+        return np.concatenate(blocks)
+
 
 def _stochastic_solver(estimator):
     """``partial_fit`` exists for the minibatch solvers only, as in scikit-learn."""
@@ -902,6 +945,10 @@ _SHARED_PARAMETERS = """
 """
 
 _SHARED_ATTRIBUTES = """
+    pretrained_rbms_ : list of RestrictedBM or None
+        The RBMs that pretraining fitted (or was given), bottom first; None
+        without pretraining or when it came from a deep model.
+
     coefs_ : list of ndarray
         Weight matrices, ``coefs_[l]`` of shape (units in layer l, units in layer l + 1).
 

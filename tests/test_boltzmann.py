@@ -594,3 +594,12 @@ def test_training_by_parallel_tempering():
     np.testing.assert_array_equal(machine._chains, machine._tempered.model_states[0])
     with pytest.raises(ValueError, match="tempers the chains itself"):
         clone(machine).set_params(annealing_temperature=2.0).fit(X)
+
+
+@pytest.mark.parametrize("n_components", [2, 14])  # enumerated, and mean field
+def test_transform_keeps_float32(n_components):
+    X = make_bars_and_stripes(3).astype(np.float32)
+    machine = BoltzmannMachine(n_components=n_components, max_iter=2, random_state=0).fit(X)
+    H = machine.transform(X)
+    assert H.dtype == np.float32
+    assert np.allclose(H, machine.transform(X.astype(np.float64)), atol=1e-6)

@@ -534,3 +534,29 @@ def test_an_identity_layer_is_pretrained_as_a_gaussian_hidden_rbm():
     code.fit(first.transform(X))
     np.testing.assert_allclose(model.coefs_[1], code.components_.T, atol=1e-6)
     np.testing.assert_allclose(model.intercepts_[1], code.intercept_hidden_, atol=1e-6)
+
+
+def test_encode_gives_the_code_layer_and_pretraining_keeps_its_rbms():
+    from skenergy import RestrictedBM
+
+    X = (load_digits().data[:300] / 16).astype(np.float32)
+    autoencoder = BackpropMLPRegressor(
+        (32, 8, 32), activation=["logistic", "identity", "logistic"], loss="cross_entropy",
+        pretrain=RestrictedBM(max_iter=2), max_iter=3, random_state=0,
+    ).fit(X, X)  # fmt: skip
+    code = autoencoder.encode(X)
+    # the middle layer, by hand: logistic, then identity
+    first = 1 / (1 + np.exp(-(X @ autoencoder.coefs_[0] + autoencoder.intercepts_[0])))
+    expected = first @ autoencoder.coefs_[1] + autoencoder.intercepts_[1]
+    assert code.shape == (300, 8) and code.dtype == np.float32
+    assert np.allclose(code, expected, atol=1e-5)
+    assert np.allclose(autoencoder.encode(X, layer=0), first, atol=1e-6)
+    assert autoencoder.encode(X, layer=-1).shape == (300, 32)
+    rbms = autoencoder.pretrained_rbms_
+    assert [rbm.n_components for rbm in rbms] == [32, 8]
+    assert rbms[0].components_.shape == (32, 64) and rbms[1].components_.shape == (8, 32)
+    for bad in (3, -4, 1.0, True):
+        with pytest.raises(ValueError, match="layer must be an integer from -3 to 2"):
+            autoencoder.encode(X, layer=bad)
+    plain = BackpropMLPClassifier((16,), max_iter=2, random_state=0).fit(X, np.arange(300) % 3)
+    assert plain.pretrained_rbms_ is None and plain.encode(X).shape == (300, 16)
