@@ -8,6 +8,7 @@ from .deep import DeepBeliefNetwork, DeepBoltzmannMachine
 from .hopfield import (
     DenseHopfieldMemory,
     HopfieldMemory,
+    ModernHopfieldClassifier,
     ModernHopfieldMemory,
     Recall,
     retrieve,
@@ -27,6 +28,7 @@ __all__ = [
     "DenseHopfieldMemory",
     "HopfieldMemory",
     "LogPartition",
+    "ModernHopfieldClassifier",
     "ModernHopfieldMemory",
     "Recall",
     "RestrictedBM",

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from scipy.special import logsumexp, softmax
 from sklearn.base import (
     BaseEstimator,
+    ClassifierMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
@@ -17,7 +18,8 @@ from sklearn.metrics import r2_score
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._config import check_memory, chunk_rows
 from ._dynamics import (
@@ -1026,7 +1028,9 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
 
     With ``fit(X, Y)`` the memory associates keys (rows of X) with values (rows of
     Y): retrieval returns the softmax-weighted values, so one-hot labels make an
-    attention-based classifier.
+    attention-based classifier (:class:`ModernHopfieldClassifier` takes the labels
+    themselves); retrieving from a memory whose values were class labels warns
+    that it averages them.
 
     Parameters
     ----------
@@ -1059,6 +1063,7 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     See Also
     --------
     HopfieldMemory : the classic binary memory.
+    ModernHopfieldClassifier : the memory as a classifier, labels in.
 
     References
     ----------
@@ -1110,8 +1115,9 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         """
         if y is None:
             X = validate_data(self, X, dtype=(np.float64, np.float32))
-            self.values_ = None
+            self.values_, self._labels_as_values = None, False
         else:
+            self._labels_as_values = _class_labels(y)
             X, y = validate_data(
                 self, X, y, dtype=(np.float64, np.float32), multi_output=True, y_numeric=True
             )
@@ -1203,6 +1209,15 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         retrieved : ndarray of shape (n_samples, n_features) or (n_samples, n_outputs)
             Patterns (auto-association) or values (``fit(X, Y)``).
         """
+        if getattr(self, "_labels_as_values", False):
+            warnings.warn(
+                "This memory was fitted with class labels as values: it retrieves weighted "
+                "averages of them, numbers between classes. For classification use "
+                "ModernHopfieldClassifier (or fit one-hot labels). As a feature step of "
+                "a pipeline (transform) the labels are not used.",
+                UserWarning,
+                stacklevel=2,
+            )
         return self.recall(X).states
 
     def transform(self, X):
@@ -1308,6 +1323,132 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         tags.target_tags.required = False
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+class ModernHopfieldClassifier(ClassifierMixin, BaseEstimator):
+    """Classifier by attention: a modern Hopfield memory of the training rows, each
+    associated with its one-hot label (Ramsauer et al. 2020).
+
+    A query's class probabilities are the association probabilities of the last
+    update, ``softmax(beta M xi)`` over the stored rows, summed per class: a
+    soft nearest-neighbour rule whose sharpness ``beta`` sets (large: the nearest
+    stored row decides; small: every row votes). The memory is a
+    :class:`ModernHopfieldMemory` fitted on the rows and the one-hot labels.
+
+    Parameters
+    ----------
+    beta : float, default=1.0
+        Inverse temperature of the softmax. Its scale goes with the squared norm
+        of the rows: normalised rows (``Normalizer``) take values of tens.
+
+    max_steps : int, default=1
+        Updates of the query before the labels are read (one: plain attention).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    memory_ : ModernHopfieldMemory
+        The fitted memory: training rows as keys, one-hot labels as values.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when they are all strings.
+
+    See Also
+    --------
+    ModernHopfieldMemory : the memory itself, for auto-association and regression.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import Normalizer
+    >>> from skenergy import ModernHopfieldClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    >>> model = make_pipeline(Normalizer(), ModernHopfieldClassifier(beta=50.0))
+    >>> bool(model.fit(X_train, y_train).score(X_test, y_test) > 0.95)
+    True
+    >>> model.predict_proba(X_test[:2]).shape
+    (2, 10)
+    """
+
+    _parameter_constraints: dict = {
+        "beta": [Interval(Real, 0, None, closed="neither")],
+        "max_steps": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, beta=1.0, *, max_steps=1):
+        self.beta = beta
+        self.max_steps = max_steps
+
+    @guarded_fit
+    def fit(self, X, y):
+        """Store the rows of X with their labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows.
+
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : ModernHopfieldClassifier
+            The fitted classifier.
+        """
+        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        one_hot = np.zeros((len(y), len(self.classes_)), dtype=X.dtype)
+        one_hot[np.arange(len(y)), codes] = 1
+        self.memory_ = ModernHopfieldMemory(beta=self.beta, max_steps=self.max_steps)
+        self.memory_.fit(X, one_hot)
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities: the association probabilities summed per class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Queries.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        proba = self.memory_.predict(X)
+        return proba / proba.sum(axis=1, keepdims=True)  # exact sums of 1 despite rounding
+
+    def predict(self, X):
+        """The most probable class of each row of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Queries.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def _class_labels(y):
+    """Whether values ``y`` look like class labels (1-D, integer or text, a few
+    distinct values), which retrieval would average into numbers between classes."""
+    y_array = np.asarray(y)
+    if y_array.ndim != 1 or type_of_target(y_array) not in ("binary", "multiclass"):
+        return False
+    return bool(np.issubdtype(y_array.dtype, np.integer) or y_array.dtype.kind in "OUSb")
 
 
 def _similarities(Q, patterns, beta):

@@ -19,6 +19,7 @@ from skenergy import (
     DeepBoltzmannMachine,
     DenseHopfieldMemory,
     HopfieldMemory,
+    ModernHopfieldClassifier,
     ModernHopfieldMemory,
     RestrictedBM,
 )
@@ -47,6 +48,7 @@ def configurations():
         (HopfieldMemory(n_components=16, random_state=0), binary[:8], None),
         (DenseHopfieldMemory(degree=4, random_state=0), binary[:30], None),
         (ModernHopfieldMemory(beta=5.0), X[:50], None),
+        (ModernHopfieldClassifier(beta=5.0), X[:50], y[:50]),
         (BoltzmannMachine(n_components=2, max_iter=2, random_state=0), binary[:60, :10], None),
         (
             BoltzmannClassifier(n_components=2, max_iter=2, random_state=0),

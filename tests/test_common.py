@@ -29,6 +29,7 @@ from skenergy import (
     DeepBoltzmannMachine,
     DenseHopfieldMemory,
     HopfieldMemory,
+    ModernHopfieldClassifier,
     ModernHopfieldMemory,
     RestrictedBM,
 )
@@ -160,6 +161,7 @@ def estimators():
         DenseHopfieldMemory(binarize=1.5, random_state=0),
         DenseHopfieldMemory("exponential", update="sync", random_state=0),
         ModernHopfieldMemory(),
+        ModernHopfieldClassifier(),
         BoltzmannMachine(n_components=2, max_iter=5, binarize=1.5, random_state=0),
         BoltzmannMachine(n_components=2, max_iter=5, random_state=0),
         # Thresholded blobs are too little for the accuracy floor: see its poor_score tag.

@@ -797,7 +797,8 @@ def test_modern_hetero_association_is_an_attention_classifier():
     assert np.mean(predicted == y_test) > 0.95
     # One value per key (1-D y) gives one retrieved value per query.
     memory = ModernHopfieldMemory(beta=50.0).fit(Normalizer().fit_transform(X_train), y_train)
-    assert memory.predict(Normalizer().fit_transform(X_test)).shape == (len(X_test),)
+    with pytest.warns(UserWarning, match="class labels as values"):  # it averages them
+        assert memory.predict(Normalizer().fit_transform(X_test)).shape == (len(X_test),)
 
 
 def test_modern_transform_is_a_distribution_and_a_pipeline_feature():
@@ -876,3 +877,60 @@ def test_plain_retrieve_is_the_estimators_rule_without_training():
         retrieve(queries[:, :15], X)
     with pytest.raises(ValueError, match="overflows"):
         retrieve(queries * 1e300, X, beta=1e9)
+
+
+# ------------------------------------------------------- modern classifier
+
+
+def test_modern_classifier_takes_labels_and_gives_probabilities():
+    from sklearn.preprocessing import Normalizer
+
+    from skenergy import ModernHopfieldClassifier
+
+    X, y = load_digits(return_X_y=True)
+    names = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven",
+                      "eight", "nine"])[y]  # fmt: skip
+    X_train, X_test, y_train, y_test = train_test_split(X, names, random_state=0)
+    model = make_pipeline(Normalizer(), ModernHopfieldClassifier(beta=50.0))
+    model.fit(X_train, y_train)
+    proba = model.predict_proba(X_test)
+    assert proba.shape == (len(X_test), 10) and np.allclose(proba.sum(axis=1), 1)
+    assert set(model.predict(X_test)) <= set(names)
+    assert model.score(X_test, y_test) > 0.97  # accuracy, not R^2
+    # The same as the memory fitted on one-hot labels by hand (the regressor use).
+    labels = LabelBinarizer().fit(y_train)
+    by_hand = make_pipeline(Normalizer(), ModernHopfieldMemory(beta=50.0))
+    by_hand.fit(X_train, labels.transform(y_train))
+    reordered = by_hand.predict(X_test)
+    assert np.allclose(proba, reordered / reordered.sum(axis=1, keepdims=True))
+
+
+def test_modern_classifier_sharpness_runs_from_nearest_row_to_class_prior():
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.preprocessing import normalize
+
+    from skenergy import ModernHopfieldClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X = normalize(X)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    sharp = ModernHopfieldClassifier(beta=1e4).fit(X_train, y_train).predict(X_test)
+    nearest = KNeighborsClassifier(1, metric="cosine").fit(X_train, y_train).predict(X_test)
+    assert (sharp == nearest).mean() > 0.99
+    flat = ModernHopfieldClassifier(beta=1e-6).fit(X_train, y_train).predict_proba(X_test)
+    prior = np.bincount(y_train) / len(y_train)
+    assert np.allclose(flat, prior, atol=1e-4)
+
+
+def test_modern_memory_warns_that_it_averages_class_labels():
+    X, y = load_digits(return_X_y=True)
+    for labels in (y[:50], y[:50] % 2):  # multiclass, binary
+        memory = ModernHopfieldMemory().fit(X[:50], labels)
+        with pytest.warns(UserWarning, match="ModernHopfieldClassifier"):
+            memory.predict(X[:5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for values in (X[:50, 3] / 16, LabelBinarizer().fit_transform(y[:50])):
+            ModernHopfieldMemory().fit(X[:50], values).predict(X[:5])  # averaged, as meant
+        memory = ModernHopfieldMemory().fit(X[:50], y[:50])
+        memory.transform(X[:5])  # a pipeline's feature step: the labels are not used

@@ -31,7 +31,7 @@ def test_tour_runs_and_reports(capsys, monkeypatch):
     }
     assert recall["pseudoinverse"] > 0.9 > recall["hebbian"]
     assert recall["dense, exponential"] > 0.9
-    assert "test accuracy of the retrieved labels" in out
+    assert "ModernHopfieldClassifier" in out
     assert "KL(data || model)" in out and "Bernoulli naive Bayes" in out
     assert "BackpropMLPClassifier" in out and "RBM start" in out
 
