@@ -50,4 +50,7 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "within_subsection_order": "FileNameSortKey",
     "capture_repr": (),  # show what the stories print and draw, not their last value
+    # "Examples using X" on each API page: the stories that call it.
+    "backreferences_dir": "generated/backreferences",
+    "doc_module": ("skenergy",),
 }
