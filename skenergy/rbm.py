@@ -885,7 +885,12 @@ class RestrictedBM(
         This is what ``GridSearchCV`` maximises by default: a true likelihood, so
         candidates with different ``n_components`` compare fairly (unlike
         BernoulliRBM's pseudo-likelihood). Beyond exact enumeration each fitted
-        candidate pays one AIS estimate (about half a minute for 784 x 500 units).
+        candidate pays one AIS estimate, ``n_betas x n_runs`` Gibbs sweeps of
+        ``n_runs`` chains (``verbose=1`` shows its progress), often more than a
+        fit of small data costs. Cheaper: a smaller ``n_betas`` (the estimate is
+        cached per setting, and :meth:`log_partition_bounds` shows when it is too
+        small), or a pipeline whose last step is scored instead (a classifier on
+        the features pays no AIS). The user guide measures both.
 
         Parameters
         ----------
