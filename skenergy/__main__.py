@@ -6,6 +6,9 @@ python -m skenergy --quick             # fewer epochs, no likelihood estimate
 """
 
 import argparse
+import contextlib
+import io
+import sys
 import time
 import warnings
 
@@ -30,6 +33,8 @@ from skenergy import (
 from skenergy.datasets import flip_bits, make_bars_and_stripes
 
 _SHADES = " .:-=+*#%@"
+#: The classic memory's storage rules, in the tour's order.
+RULES = ("hebbian", "storkey", "pseudoinverse", "descent")
 
 
 def ascii_images(images, shape=(8, 8)):
@@ -59,12 +64,11 @@ def tour_rbm(X_train, X_test, y_train, y_test, quick=False):
     frozen = FunctionTransformer(rbm.transform)
     scores = {}
     for label, features in [
-        ("raw pixels", None),
+        ("raw pixels", FunctionTransformer()),
         ("RBM features", frozen),
         ("raw pixels and RBM features", make_union(FunctionTransformer(), frozen)),
     ]:
-        steps = [LogisticRegression(C=10, max_iter=3000)]
-        model = make_pipeline(*([features] if features is not None else []), *steps)
+        model = make_pipeline(features, LogisticRegression(C=10, max_iter=3000))
         scores[label] = model.fit(X_train, y_train).score(X_test, y_test)
     print("  test accuracy of a logistic regression (C=10) on")
     for label, score in scores.items():
@@ -103,20 +107,12 @@ def tour_hopfield(X_train, y_train, quick=False):
     memories = memories.astype(float)
     targets = np.repeat(memories, 20, axis=0)
     probes = flip_bits(targets, 0.1, random_state=0)
-    for rule in ("hebbian", "storkey", "pseudoinverse", "descent"):
-        start = time.perf_counter()
-        memory = HopfieldMemory(rule, random_state=0).fit(memories)
-        recall = memory.recall(probes)
-        seconds = time.perf_counter() - start
-        exact = np.mean((recall.states == targets).all(axis=1))
-        print(
-            f"  {rule:<19} exact recall: {exact:.2f} "
-            f"(mean {recall.n_steps.mean():.1f} sweeps; fit and recall {seconds * 1e3:.0f} ms)"
-        )
-    for label, memory in [
-        ("dense, degree 4", DenseHopfieldMemory(degree=4, random_state=0)),
-        ("dense, exponential", DenseHopfieldMemory("exponential", random_state=0)),
-    ]:
+    memories_by_label = {
+        **{rule: HopfieldMemory(rule, random_state=0) for rule in RULES},
+        "dense, degree 4": DenseHopfieldMemory(degree=4, random_state=0),
+        "dense, exponential": DenseHopfieldMemory("exponential", random_state=0),
+    }
+    for label, memory in memories_by_label.items():
         start = time.perf_counter()
         recall = memory.fit(memories).recall(probes)
         seconds = time.perf_counter() - start
@@ -216,32 +212,21 @@ def _indent(text):
     return "\n".join("    " + line for line in text.splitlines())
 
 
-class _indented_output:
-    """Indents what is printed inside (progress lines of long steps) under the tour's
-    own lines."""
+class _Indenting(io.TextIOBase):
+    """A stream that indents each line under the tour's own before passing it on."""
 
-    def __enter__(self):
-        import contextlib
-        import io
-        import sys
+    def __init__(self, stream):
+        self.stream = stream
 
-        self._stdout = sys.stdout
-        self._buffer = io.StringIO()
+    def write(self, text):
+        self.stream.write("\n".join("    " + line if line else line for line in text.split("\n")))
+        self.stream.flush()
+        return len(text)
 
-        class _Indenting(io.TextIOBase):
-            def write(inner, text):
-                lines = text.split("\n")
-                out = "\n".join(("    " + line) if line else line for line in lines)
-                self._stdout.write(out)
-                self._stdout.flush()
-                return len(text)
 
-        self._redirect = contextlib.redirect_stdout(_Indenting())
-        self._redirect.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        return self._redirect.__exit__(*exc)
+def _indented_output():
+    """Indents what is printed inside (progress lines of long steps)."""
+    return contextlib.redirect_stdout(_Indenting(sys.stdout))
 
 
 #: The tour's parts: what ``--model`` names, in the order they run.

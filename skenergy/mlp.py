@@ -30,6 +30,7 @@ from sklearn.utils.validation import _is_fitted, check_is_fitted, validate_data
 from ._activations import ACTIVATIONS, logistic, softplus
 from ._loop import EarlyStopping, Training, batch_rows, report_epoch, run_epochs
 from ._optim import adam_step, add_penalties, momentum_step
+from ._progress import Progress
 from ._sampling import make_generator
 from ._stack import (
     layer_announcer,
@@ -530,6 +531,7 @@ class _BaseMLP(BaseEstimator):
         )
         share = float(weights.sum())
         name, latest = type(self).__name__, {"time": time.perf_counter()}
+        progress, started = Progress(name, self.verbose), latest["time"]
 
         def unpack(theta):
             pieces = np.split(theta.astype(X.dtype, copy=False), np.cumsum(sizes)[:-1])
@@ -552,8 +554,11 @@ class _BaseMLP(BaseEstimator):
         def record(theta):
             self.loss_curve_.append(latest["loss"])
             if self.verbose:
-                seconds = time.perf_counter() - latest["time"]
-                report_epoch(name, len(self.loss_curve_), {"loss": latest["loss"]}, seconds)
+                now, iteration = time.perf_counter(), len(self.loss_curve_)
+                report_epoch(
+                    progress, iteration, self.max_iter, (iteration, self.max_iter),
+                    {"loss": latest["loss"]}, now - latest["time"], now - started,
+                )  # fmt: skip
             latest["time"] = time.perf_counter()
 
         self.loss_curve_ = []
@@ -741,11 +746,18 @@ class _BaseMLP(BaseEstimator):
 
     def _output(self, X):
         """Output-layer pre-activations, without dropout, in blocks of rows."""
+        return self._forward_in_blocks(X, len(self.coefs_), np.copy)
+
+    def _forward_in_blocks(self, X, n_layers, finish):
+        """``finish(Z)`` of the pre-activations of layer ``n_layers`` (1 for the first
+        hidden layer), through the network's first layers without dropout, in blocks
+        of rows (``Z`` is a view of the network's buffer: ``finish`` copies it)."""
         network = _Network(
-            self.coefs_, self.intercepts_, self._activations(), 0.0, min(X.shape[0], 4096), X.dtype
-        )
+            self.coefs_[:n_layers], self.intercepts_[:n_layers],
+            self._activations()[: n_layers - 1], 0.0, min(X.shape[0], 4096), X.dtype,
+        )  # fmt: skip
         return np.concatenate(
-            [network.forward(X[rows]).copy() for rows in gen_batches(X.shape[0], 4096)]
+            [finish(network.forward(X[rows])) for rows in gen_batches(X.shape[0], 4096)]
         )
 
     def _fitted_rows(self, X):
@@ -782,16 +794,10 @@ class _BaseMLP(BaseEstimator):
                 f"has {n_hidden} hidden layers); got {layer!r}."
             )
         layer %= n_hidden
-        X = self._fitted_rows(X)
-        network = _Network(
-            self.coefs_[: layer + 2], self.intercepts_[: layer + 2],
-            self._activations()[: layer + 1], 0.0, min(X.shape[0], 4096), X.dtype,
-        )  # fmt: skip
-        blocks = []
-        for rows in gen_batches(X.shape[0], 4096):
-            network.forward(X[rows])
-            blocks.append(network.A[layer][: rows.stop - rows.start].copy())
-        return np.concatenate(blocks)
+        activate = ACTIVATIONS[self._activations()[layer]][0]
+        return self._forward_in_blocks(
+            self._fitted_rows(X), layer + 1, lambda Z: activate(Z, out=np.empty_like(Z))
+        )
 
 
 def _stochastic_solver(estimator):

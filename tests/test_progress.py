@@ -121,3 +121,15 @@ def test_pretraining_announces_each_layer_and_reports_its_epochs(digits, capsys)
         "[DeepBoltzmannMachine pretraining, layer 2]",
         "[DeepBoltzmannMachine]",
     }
+
+
+def test_lbfgs_reports_each_iteration_like_the_epoch_loop(digits, capsys):
+    X, y = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        BackpropMLPClassifier((8,), solver="lbfgs", max_iter=3, verbose=1).fit(X, y)
+    printed = lines(capsys)
+    assert [p.split(":")[0] for p in printed] == [
+        f"[BackpropMLPClassifier] Iteration {n}/3" for n in (1, 2, 3)
+    ]
+    assert "loss = " in printed[0] and "s left" in printed[0]
