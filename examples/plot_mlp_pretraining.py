@@ -23,12 +23,12 @@ X_train, X_test, y_train, y_test = train_test_split(X / 16, y, random_state=0)
 fig, ax = plt.subplots()
 for label, pretrain in (
     ("random start", None),
-    ("RBM start", RestrictedBM(learning_rate=0.05, batch_size=20, max_iter=20, random_state=0)),
+    ("RBM start", RestrictedBM(random_state=0)),
 ):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         net = BackpropMLPClassifier(
-            (64,), activation="logistic", max_iter=30, pretrain=pretrain, random_state=0
+            (64,), activation="logistic", max_iter=100, pretrain=pretrain, random_state=0
         ).fit(X_train, y_train)
     print(f"{label}: test accuracy {net.score(X_test, y_test):.3f}")
     ax.plot(net.loss_curve_, label=label)
@@ -39,7 +39,9 @@ ax.legend()
 plt.show()
 
 # %%
-# The pretrained net does not fit the training set faster (its loss is no lower),
-# but in this run it generalises better: the features the RBMs learned without
-# labels act as a prior on the weights, the effect Hinton & Salakhutdinov
-# reported for deep networks.
+# The pretrained net fits the training set faster (its loss is lower from the
+# first epochs on) and generalises better: the features the RBM learned without
+# labels are a start that backpropagation only has to adjust, the effect Hinton &
+# Salakhutdinov reported for deep networks. Both nets are trained the same way
+# (SGD, 100 epochs); the RBM has its default settings, which adapt its schedule
+# to the 1,347 training rows.

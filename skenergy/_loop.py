@@ -38,13 +38,40 @@ from ._optim import interruptible, learning_rate_at, momentum_at
 from ._progress import Progress, remaining
 from ._validation import DIVERGED_MAGNITUDE, check_not_diverged
 
-#: The minibatch size ``batch_size="auto"`` stands for, as in scikit-learn's MLP.
+#: The minibatch size the MLP's ``batch_size="auto"`` stands for, as in scikit-learn's.
 AUTO_BATCH_ROWS = 200
 
+#: The energy models' ``"auto"`` schedule: minibatches of a hundredth of the rows
+#: within these bounds (Hinton's practical guide: 10 to 100 rows), ...
+ADAPTIVE_BATCH_ROWS = (10, 100)
+#: ... and epochs enough for this many minibatch updates, within these bounds.
+#: On MNIST (60,000 rows) that is 20 epochs of 100 rows, the settings the RBM
+#: literature trains with; on scikit-learn's digits (1,437 training rows) 98
+#: epochs of 14, where 20 epochs of 100 rows (144 updates in all) barely move the
+#: weights (benchmarks/bench_defaults.py measures both).
+ADAPTIVE_UPDATES = 10_000
+ADAPTIVE_EPOCHS = (20, 100)
 
-def batch_rows(batch_size, n_rows):
-    """Rows per minibatch: ``batch_size`` (``"auto"``: 200), at most ``n_rows``."""
-    return min(AUTO_BATCH_ROWS if batch_size == "auto" else batch_size, n_rows)
+
+def batch_rows(batch_size, n_rows, adaptive=False):
+    """Rows per minibatch: ``batch_size``, at most ``n_rows``. ``"auto"`` is 200
+    rows (scikit-learn's MLP) or, for the energy models (``adaptive``), a hundredth
+    of the rows within :data:`ADAPTIVE_BATCH_ROWS`."""
+    if batch_size == "auto":
+        low, high = ADAPTIVE_BATCH_ROWS
+        batch_size = min(max(n_rows // 100, low), high) if adaptive else AUTO_BATCH_ROWS
+    return min(batch_size, n_rows)
+
+
+def epochs_for(max_iter, n_rows, batch_size):
+    """Epochs of a fit: ``max_iter``, or for ``"auto"`` those that make
+    :data:`ADAPTIVE_UPDATES` minibatch updates of ``batch_size`` rows over
+    ``n_rows`` rows, within :data:`ADAPTIVE_EPOCHS`."""
+    if max_iter != "auto":
+        return max_iter
+    low, high = ADAPTIVE_EPOCHS
+    n_batches = -(-n_rows // max(batch_size, 1))
+    return min(max(-(-ADAPTIVE_UPDATES // max(n_batches, 1)), low), high)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._activations import logistic, softplus
 from ._config import chunk_rows
 from ._dynamics import GibbsChains, energy
-from ._loop import Training, batch_rows, run_epochs
+from ._loop import Training, batch_rows, epochs_for, run_epochs
 from ._optim import momentum_step
 from ._partition import (
     MAX_EXACT_UNITS,
@@ -149,7 +149,7 @@ class _BoltzmannBase(TemperingMixin, BaseEstimator):
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions({"linear", "constant"})],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "max_iter": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "partition": [StrOptions({"auto", "exact", "ais"})],
@@ -237,8 +237,11 @@ class _BoltzmannBase(TemperingMixin, BaseEstimator):
         self.log_likelihood_curve_ = []
         self._log_partition_cache = {}
 
+    def _batch_rows(self, n_rows):
+        return batch_rows(self.batch_size, n_rows, adaptive=True)
+
     def _n_chains(self, n_rows):
-        return self.n_chains or batch_rows(self.batch_size, n_rows)
+        return self.n_chains or self._batch_rows(n_rows)
 
     def _fit_bytes(self, n_rows, n_visible, itemsize):
         """Peak of a fit, an upper bound checked with tracemalloc (tests/test_memory.py): the
@@ -248,7 +251,7 @@ class _BoltzmannBase(TemperingMixin, BaseEstimator):
         when learning is exact. Enumerating hidden states adds one block of at
         most working_memory."""
         n_units = n_visible + self.n_components
-        batch = batch_rows(self.batch_size, n_rows)
+        batch = self._batch_rows(n_rows)
         elements = 12 * n_units**2 + 4 * n_units * (self._n_chains(n_rows) + batch)
         elements += 2 * n_rows * n_units
         exact = self.method == "exact" or (
@@ -338,7 +341,8 @@ class _BoltzmannBase(TemperingMixin, BaseEstimator):
 
     def _train(self, V, n_epochs, rng, schedule, incremental=False):
         self._log_partition_cache = {}
-        batch = batch_rows(self.batch_size, V.shape[0])
+        batch = self._batch_rows(V.shape[0])
+        n_epochs = epochs_for(n_epochs, V.shape[0], batch)
         states = None
         if self._exact_learning():
             states = self._allowed(binary_states(self._n_units, 0, 1 << self._n_units))
@@ -737,10 +741,12 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         of ``fit``; ``partial_fit`` always uses the constant rate.
 
     batch_size : int or "auto", default=10
-        Rows per minibatch; ``"auto"`` is 200. Never more than the rows.
+        Rows per minibatch, never more than the rows; ``"auto"``, as in
+        RestrictedBM: a hundredth of the rows, between 10 and 100.
 
-    max_iter : int, default=200
-        Training epochs.
+    max_iter : int or "auto", default=200
+        Training epochs; ``"auto"``, as in RestrictedBM: those that make about
+        10,000 minibatch updates, between 20 and 100.
 
     momentum : float, default=0.9
         Final momentum (from 0.5 over the first epochs), as in RestrictedBM.
@@ -1064,7 +1070,7 @@ class BoltzmannClassifier(ClassifierMixin, _BoltzmannBase):
     learning_rate : float, default=0.1
     learning_rate_schedule : {"linear", "constant"}, default="linear"
     batch_size : int or "auto", default=10
-    max_iter : int, default=200
+    max_iter : int or "auto", default=200
     momentum : float, default=0.9
     alpha : float, default=1e-4
     partition : {"auto", "exact", "ais"}, default="auto"

@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._config import chunk_rows
 from ._layered import Layers, centred_steps, move_offsets
-from ._loop import Training, batch_rows, run_epochs
+from ._loop import Training, batch_rows, epochs_for, run_epochs
 from ._optim import interruptible, momentum_step
 from ._partition import (
     ais_bracket,
@@ -741,11 +741,13 @@ class DeepBoltzmannMachine(
     learning_rate_schedule : {"linear", "constant"}, default="linear"
         ``"linear"`` decays the rate to zero over the ``max_iter`` epochs.
 
-    batch_size : int or "auto", default=100
-        Rows per minibatch (``"auto"``: 200).
+    batch_size : int or "auto", default="auto"
+        Rows per minibatch of joint training. ``"auto"``, as in RestrictedBM: a
+        hundredth of the rows, between 10 and 100.
 
-    max_iter : int, default=20
-        Epochs of joint training.
+    max_iter : int or "auto", default="auto"
+        Epochs of joint training. ``"auto"``, as in RestrictedBM: those that make
+        about 10,000 minibatch updates, between 20 and 100 (20 on MNIST).
 
     momentum : float, default=0.9
         Final momentum, reached from 0.5 over the first 5 epochs.
@@ -891,7 +893,7 @@ class DeepBoltzmannMachine(
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions({"linear", "constant"})],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "max_iter": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "n_chains": [Interval(Integral, 1, None, closed="left"), None],
@@ -919,8 +921,8 @@ class DeepBoltzmannMachine(
         pretrain="rbm",
         learning_rate=0.001,
         learning_rate_schedule="linear",
-        batch_size=100,
-        max_iter=20,
+        batch_size="auto",
+        max_iter="auto",
         momentum=0.9,
         alpha=1e-4,
         n_chains=None,
@@ -1041,8 +1043,11 @@ class DeepBoltzmannMachine(
         self._train(Z, 1, self._rng, "constant", incremental=True)
         return self
 
+    def _batch_rows(self, n_rows):
+        return batch_rows(self.batch_size, n_rows, adaptive=True)
+
     def _n_chains(self, n_rows):
-        return self.n_chains or batch_rows(self.batch_size, n_rows)
+        return self.n_chains or self._batch_rows(n_rows)
 
     def _fit_bytes(self, n_rows, n_features, itemsize, sizes=None):
         """Peak of a fit, an upper bound checked with tracemalloc (tests/test_memory.py):
@@ -1053,7 +1058,7 @@ class DeepBoltzmannMachine(
         sizes = check_layer_sizes(self.hidden_layer_sizes) if sizes is None else sizes
         widths = [n_features, *sizes]
         n_weights = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=True))
-        rows = batch_rows(self.batch_size, n_rows) + self._n_chains(n_rows) + _MONITOR_ROWS
+        rows = self._batch_rows(n_rows) + self._n_chains(n_rows) + _MONITOR_ROWS
         elements = 8 * n_weights + 8 * rows * sum(widths) + 3 * n_rows * max(widths)
         return itemsize * elements
 
@@ -1217,7 +1222,8 @@ class DeepBoltzmannMachine(
         if self.method == "pt":
             n_chains = self.chains_[0].shape[0]
             self._start_tempered(lambda: self._fresh_states(n_chains, rng))
-        batch_size = batch_rows(self.batch_size, Z.shape[0])
+        batch_size = self._batch_rows(Z.shape[0])
+        n_epochs = epochs_for(n_epochs, Z.shape[0], batch_size)
         monitor = Z[np.sort(rng.permutation(Z.shape[0])[:_MONITOR_ROWS])]
 
         def end_epoch(interrupted):
@@ -1676,7 +1682,7 @@ def _train_modified_rbm(data, n_hidden, up, down, visible_units, template, rng, 
          else np.zeros(n_visible, dtype))  # fmt: skip
     layers = Layers([visible_units, UNITS["bernoulli"]], [b, np.zeros(n_hidden, dtype)], [W])
     velocities = tuple(np.zeros_like(p) for p in (W, *layers.biases))
-    batch_size = batch_rows(template.batch_size, data.shape[0])
+    batch_size = template._batch_rows(data.shape[0])
     persistent = template.method == "pcd"
     chains = np.zeros((template.n_chains or batch_size, n_hidden), dtype) if persistent else None
     offsets = None
@@ -1711,5 +1717,6 @@ def _train_modified_rbm(data, n_hidden, up, down, visible_units, template, rng, 
         warm_up_momentum=True,
         multiply_adds=batch_size * W.size,
     )
-    run_epochs(stage, training, data.shape[0], template.max_iter, batch_size, rng)
+    n_epochs = epochs_for(template.max_iter, data.shape[0], batch_size)
+    run_epochs(stage, training, data.shape[0], n_epochs, batch_size, rng)
     return W, b, layers.biases[1]

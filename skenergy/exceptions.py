@@ -54,7 +54,7 @@ class AISWarning(UserWarning):
     >>> from skenergy import RestrictedBM
     >>> from skenergy.exceptions import AISWarning
     >>> X = (load_digits().data > 8).astype(float)
-    >>> rbm = RestrictedBM(n_components=200, learning_rate=0.1, max_iter=20,
+    >>> rbm = RestrictedBM(n_components=200, learning_rate=0.1, batch_size=100, max_iter=20,
     ...                    partition="ais", n_betas=3, n_runs=200, random_state=0).fit(X)
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("error", AISWarning)

@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._layered import Layers
-from ._loop import EarlyStopping, Training, batch_rows, run_epochs
+from ._loop import EarlyStopping, Training, batch_rows, epochs_for, run_epochs
 from ._partition import ais_bracket, cached_log_partition, draw_ais_seed, partition_method
 from ._rbm_step import FusedTrainer, PlainTrainer
 from ._sampling import ais_betas, answer_generator, draw_generator, make_generator
@@ -157,12 +157,16 @@ class RestrictedBM(
         of ``fit``, which lets persistent chains settle; ``"constant"`` keeps it.
         ``partial_fit`` always uses the constant rate.
 
-    batch_size : int or "auto", default=100
-        Rows per minibatch (the last minibatch of an epoch holds the rest);
-        ``"auto"`` is 200, as in scikit-learn's MLP. Never more than the rows.
+    batch_size : int or "auto", default="auto"
+        Rows per minibatch (the last minibatch of an epoch holds the rest).
+        ``"auto"`` takes a hundredth of the training rows, between 10 and 100:
+        100 on MNIST, 14 on scikit-learn's digits. Never more than the rows.
 
-    max_iter : int, default=20
-        Training epochs (passes over the data) of ``fit``.
+    max_iter : int or "auto", default="auto"
+        Training epochs (passes over the data) of ``fit``. ``"auto"`` runs the
+        epochs that make about 10,000 minibatch updates, between 20 and 100: 20
+        epochs on MNIST (the literature's setting), 98 on digits, where 20
+        epochs would be 144 updates and leave the model barely trained.
 
     momentum : float, default=0.9
         Final momentum of the updates. It rises linearly from 0.5 over the
@@ -345,7 +349,7 @@ class RestrictedBM(
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions({"linear", "constant"})],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "max_iter": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1": [Interval(Real, 0, None, closed="left")],
@@ -379,8 +383,8 @@ class RestrictedBM(
         k=1,
         learning_rate=0.01,
         learning_rate_schedule="linear",
-        batch_size=100,
-        max_iter=20,
+        batch_size="auto",
+        max_iter="auto",
         momentum=0.9,
         alpha=1e-4,
         l1=0.0,
@@ -514,8 +518,11 @@ class RestrictedBM(
                 "with hidden='gaussian' leave it None."
             )
 
+    def _batch_rows(self, n_rows):
+        return batch_rows(self.batch_size, n_rows, adaptive=True)
+
     def _n_chains(self, n_rows):
-        return self.n_chains or batch_rows(self.batch_size, n_rows)
+        return self.n_chains or self._batch_rows(n_rows)
 
     def _fit_bytes(self, n_rows, n_features, itemsize):
         """Peak of a fit, an upper bound checked with tracemalloc (tests/test_memory.py): the
@@ -527,7 +534,7 @@ class RestrictedBM(
         if hasattr(self, "h_samples_"):  # partial_fit keeps the chains it has
             n_chains = max(n_chains, self.h_samples_.shape[0])
         units = n_features + self.n_components
-        batch = batch_rows(self.batch_size, n_rows)
+        batch = self._batch_rows(n_rows)
         elements = 8 * n_features * self.n_components + 4 * units * (n_chains + batch)
         peak = itemsize * (elements + 2 * n_rows * units)
         if self.visible == "gaussian":  # the curves' quadrature, training and held-out rows
@@ -619,7 +626,8 @@ class RestrictedBM(
     def _train(self, Z, Z_held_out, n_epochs, rng, schedule, incremental=False):
         self._log_partition_cache = {}
         monitor = _Monitor(self, Z, Z_held_out, rng)
-        batch_size = batch_rows(self.batch_size, Z.shape[0])
+        batch_size = self._batch_rows(Z.shape[0])
+        n_epochs = epochs_for(n_epochs, Z.shape[0], batch_size)
         if self.method == "pt":
             n_chains = self.h_samples_.shape[0]
             self._start_tempered(

@@ -209,6 +209,6 @@ def test_small_models_train_on_one_blas_thread(monkeypatch, n_components, small)
 
     monkeypatch.setattr(FusedTrainer, "update", recording)
     X = (np.random.default_rng(0).random((200, 100)) < 0.3).astype(float)
-    RestrictedBM(n_components=n_components, max_iter=1, random_state=0).fit(X)
+    RestrictedBM(n_components=n_components, batch_size=100, max_iter=1, random_state=0).fit(X)
     assert set(seen) == ({1} if small else {before})
     assert numpy_blas_threads() == before

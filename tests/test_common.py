@@ -34,6 +34,17 @@ from skenergy import (
     RestrictedBM,
 )
 
+# Warnings the checks provoke by design, silenced here only: scikit-learn's
+# set_output checks fit on a frame and transform an array (and back), which
+# warns about feature names for its own transformers too (BernoulliRBM, PCA);
+# and the checks fit ModernHopfieldMemory with class labels as values, which it
+# rightly warns about when it retrieves them (tests/test_hopfield.py tests that).
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:X has feature names, but:UserWarning"),
+    pytest.mark.filterwarnings("ignore:X does not have valid feature names, but:UserWarning"),
+    pytest.mark.filterwarnings("ignore:This memory was fitted with class labels:UserWarning"),
+]
+
 # Checks whose data are unbounded reals (normal or uniform on [0, 3], shifted
 # to start at 0 when the positive_only tag is set): Bernoulli visible units take
 # values in [0, 1], so RestrictedBM rightly refuses them with a ValueError.

@@ -327,7 +327,8 @@ def test_ctrl_c_in_the_second_layer_keeps_the_trained_layers(monkeypatch):
     import skenergy._rbm_step
 
     X = load_digits().data / 16
-    dbn = DeepBeliefNetwork((16, 8, 4), rbm=RestrictedBM(max_iter=20), random_state=0)
+    rbm = RestrictedBM(batch_size=100, max_iter=20)
+    dbn = DeepBeliefNetwork((16, 8, 4), rbm=rbm, random_state=0)
     original = skenergy._rbm_step.FusedTrainer.update
     calls = {"n": 0}
     n_batches_per_layer = 20 * 18  # 1797 rows in minibatches of 100, 20 epochs

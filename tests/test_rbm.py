@@ -17,6 +17,7 @@ from sklearn.pipeline import Pipeline
 
 from skenergy import RestrictedBM
 from skenergy._layered import Layers, centred_steps
+from skenergy._loop import batch_rows, epochs_for
 from skenergy.datasets import make_bars_and_stripes
 from skenergy.exceptions import AISWarning, DataRangeWarning
 
@@ -562,9 +563,38 @@ def test_validation_monitoring_and_early_stopping():
     assert len(monitored.fit(X).free_energy_gap_curve_) == 3
 
 
+@pytest.mark.parametrize(
+    "n_rows, batch, epochs",
+    [(60_000, 100, 20), (1437, 14, 98), (5000, 50, 100), (300, 10, 100), (7, 7, 100)],
+)
+def test_the_auto_schedule_follows_its_documented_rule(n_rows, batch, epochs):
+    # A hundredth of the rows per minibatch within [10, 100], at most the rows;
+    # epochs for 10,000 updates within [20, 100]. MNIST keeps the literature's
+    # 20 epochs of 100 rows.
+    assert batch_rows("auto", n_rows, adaptive=True) == batch
+    assert epochs_for("auto", n_rows, batch) == epochs
+    assert epochs_for(3, n_rows, batch) == 3
+    assert batch_rows(30, n_rows, adaptive=True) == min(30, n_rows)
+    assert batch_rows("auto", n_rows) == min(200, n_rows)  # the MLP's, as scikit-learn's
+
+
+def test_the_default_schedule_trains_small_data():
+    # On digits, 20 epochs of 100 rows (the schedule for MNIST) make 135 updates
+    # and leave the model near its initial state; the adaptive default makes about
+    # 10,000. The held-out log-likelihood is exact (16 hidden units enumerated).
+    X = (load_digits().data > 7).astype(float)
+    test, train = X[1::4], np.delete(X, np.s_[1::4], axis=0)
+    default = RestrictedBM(n_components=16, random_state=0).fit(train)
+    assert default.n_iter_ == 97 and default.h_samples_.shape == (13, 16)
+    large_data_schedule = RestrictedBM(16, batch_size=100, max_iter=20, random_state=0).fit(train)
+    assert default.log_partition().method == "exact"
+    assert default.score(test) > large_data_schedule.score(test) + 4
+
+
 def test_sparsity_target_lowers_hidden_activity():
     X = load_digits().data / 16
-    settings = dict(n_components=30, learning_rate=0.05, max_iter=20, random_state=0)
+    settings = dict(n_components=30, learning_rate=0.05, batch_size=100, max_iter=20,
+                    random_state=0)  # fmt: skip
     plain = RestrictedBM(**settings).fit(X)
     sparse = RestrictedBM(sparsity_target=0.05, sparsity_cost=0.5, **settings).fit(X)
     assert sparse.transform(X).mean() < 0.5 * plain.transform(X).mean()
@@ -796,7 +826,7 @@ def test_training_by_parallel_tempering_records_its_swaps_and_continues():
                          random_state=0).fit(X)  # fmt: skip
     rates = model.swap_acceptance_
     assert rates.shape == (4,) and ((rates > 0) & (rates <= 1)).all()
-    assert model.h_samples_.shape == (100, 16)
+    assert model.h_samples_.shape == (17, 16)  # as many chains as rows per minibatch: 1797 // 100
     np.testing.assert_array_equal(model.h_samples_, model._tempered.model_states[1])
     proposed = model._tempered.proposed.sum()
     model.fit(X)  # continues the same chains and counts
