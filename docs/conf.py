@@ -40,6 +40,11 @@ exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py.md5"]
 html_theme = "pydata_sphinx_theme"
 html_title = f"skenergy {version}"
 html_theme_options = {"navigation_with_keys": False, "show_prev_next": False}
+html_static_path = ["_static"]
+html_css_files = ["skenergy.css"]
+# The contents list of an API page names methods without their class
+# ("fit()", not "RestrictedBM.fit()"), so that it fits its column.
+toc_object_entries_show_parents = "hide"
 
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
