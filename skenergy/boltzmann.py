@@ -1008,7 +1008,7 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         Returns
         -------
         completed : ndarray of shape (n_samples, n_features)
-            In ``encoding_``: the known values unchanged.
+            In ``encoding_`` and X's floating dtype: the known values unchanged.
         """
         check_count(n_steps, "n_steps", minimum=1)
         annealing_temperature = check_temperature(annealing_temperature, "annealing_temperature")
@@ -1030,7 +1030,8 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
             chains.sweep(self.temperature)
             on += chains.states[:, : self._n_visible]
         most_probable = on > (n_steps - warm) / 2
-        return self._encode(np.where(known, spins > 0, most_probable).astype(float))
+        completed = self._encode(np.where(known, spins > 0, most_probable).astype(float))
+        return completed.astype(X.dtype, copy=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -1149,7 +1150,8 @@ class BoltzmannClassifier(ClassifierMixin, _BoltzmannBase):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        V = self._binary_visible(X)
+        rows = self._fitted_rows(X)
+        V = self._binary_of(rows)
         n_classes = len(self.classes_)
         scores = np.column_stack(
             [
@@ -1157,7 +1159,8 @@ class BoltzmannClassifier(ClassifierMixin, _BoltzmannBase):
                 for c in range(n_classes)
             ]
         )
-        return scores - logsumexp(scores, axis=1, keepdims=True)
+        # Computed in float64; returned in X's floating dtype, as transform does.
+        return (scores - logsumexp(scores, axis=1, keepdims=True)).astype(rows.dtype, copy=False)
 
     def predict_proba(self, X):
         """Class posteriors ``p(y | x)``.

@@ -597,9 +597,12 @@ def test_training_by_parallel_tempering():
 
 
 @pytest.mark.parametrize("n_components", [2, 14])  # enumerated, and mean field
-def test_transform_keeps_float32(n_components):
+def test_transform_and_complete_keep_float32(n_components):
     X = make_bars_and_stripes(3).astype(np.float32)
     machine = BoltzmannMachine(n_components=n_components, max_iter=2, random_state=0).fit(X)
     H = machine.transform(X)
     assert H.dtype == np.float32
     assert np.allclose(H, machine.transform(X.astype(np.float64)), atol=1e-6)
+    partial = X.copy()
+    partial[:, :3] = np.nan
+    assert machine.complete(partial, n_steps=4, random_state=0).dtype == np.float32

@@ -164,6 +164,26 @@ def test_a_fitted_model_keeps_no_reference_to_the_callers_arrays(estimator, X, y
         np.testing.assert_array_equal(result, expected[name], err_msg=name)
 
 
+@pytest.mark.parametrize(
+    "estimator, X, y", [pytest.param(*c, id=type(c[0]).__name__) for c in configurations()]
+)
+def test_float32_data_give_float32_answers(estimator, X, y):
+    # What a model computes from float32 rows comes back in float32, whatever it
+    # computes in (class labels and likelihoods excepted: labels are the
+    # targets', and log-likelihoods are sums of many terms, kept in float64).
+    X32 = np.asarray(X, dtype=np.float32)
+    model = fitted(clone(estimator), X32, y)
+    answers = {}
+    for method in ("predict", "predict_proba", "predict_log_proba", "transform", "reconstruct",
+                   "encode"):  # fmt: skip
+        if hasattr(model, method):
+            answers[method] = np.asarray(getattr(model, method)(X32[:5]))
+    if hasattr(model, "inverse_transform"):
+        answers["inverse_transform"] = model.inverse_transform(model.transform(X32[:5]))
+    floating = {m: a.dtype for m, a in answers.items() if np.issubdtype(a.dtype, np.floating)}
+    assert floating and all(dtype == np.float32 for dtype in floating.values()), floating
+
+
 @pytest.mark.parametrize("bad", [-1.0, 0.0, np.inf, np.nan, True, "hot"])
 def test_sampling_temperatures_are_checked_by_name(bad):
     estimator, X, _ = next(c for c in configurations() if type(c[0]).__name__ == "BoltzmannMachine")
