@@ -70,8 +70,26 @@ def epochs_for(max_iter, n_rows, batch_size):
     if max_iter != "auto":
         return max_iter
     low, high = ADAPTIVE_EPOCHS
-    n_batches = -(-n_rows // max(batch_size, 1))
-    return min(max(-(-ADAPTIVE_UPDATES // max(n_batches, 1)), low), high)
+    n_batches = -(-n_rows // batch_size)
+    return min(max(-(-ADAPTIVE_UPDATES // n_batches), low), high)
+
+
+class AdaptiveScheduleMixin:
+    """The energy models' reading of ``batch_size``, ``max_iter`` and ``n_chains``,
+    with the adaptive ``"auto"`` rule (:func:`batch_rows`, :func:`epochs_for`)."""
+
+    def _batch_rows(self, n_rows):
+        return batch_rows(self.batch_size, n_rows, adaptive=True)
+
+    def _n_chains(self, n_rows):
+        """Persistent chains: ``n_chains``, or as many as rows per minibatch."""
+        return self.n_chains or self._batch_rows(n_rows)
+
+    def _schedule(self, n_rows, n_epochs):
+        """``(rows per minibatch, epochs)`` of a training call over ``n_rows`` rows
+        asked for ``n_epochs`` (an int, or ``"auto"``)."""
+        batch = self._batch_rows(n_rows)
+        return batch, epochs_for(n_epochs, n_rows, batch)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._activations import logistic, softplus
 from ._config import chunk_rows
 from ._dynamics import GibbsChains, energy
-from ._loop import Training, batch_rows, epochs_for, run_epochs
+from ._loop import AdaptiveScheduleMixin, Training, run_epochs
 from ._optim import momentum_step
 from ._partition import (
     MAX_EXACT_UNITS,
@@ -127,7 +127,7 @@ class _TemperingPath:
         return energy(states[0], machine.coupling_, machine.intercept_) / machine.temperature
 
 
-class _BoltzmannBase(TemperingMixin, BaseEstimator):
+class _BoltzmannBase(TemperingMixin, AdaptiveScheduleMixin, BaseEstimator):
     """Parameters, learning and exact computations shared by the Boltzmann estimators.
 
     Visible units may include softmax groups (``_groups``: index arrays of units
@@ -237,12 +237,6 @@ class _BoltzmannBase(TemperingMixin, BaseEstimator):
         self.log_likelihood_curve_ = []
         self._log_partition_cache = {}
 
-    def _batch_rows(self, n_rows):
-        return batch_rows(self.batch_size, n_rows, adaptive=True)
-
-    def _n_chains(self, n_rows):
-        return self.n_chains or self._batch_rows(n_rows)
-
     def _fit_bytes(self, n_rows, n_visible, itemsize):
         """Peak of a fit, an upper bound checked with tracemalloc (tests/test_memory.py): the
         couplings about 12 times (parameters, velocities, moments of both phases,
@@ -341,8 +335,7 @@ class _BoltzmannBase(TemperingMixin, BaseEstimator):
 
     def _train(self, V, n_epochs, rng, schedule, incremental=False):
         self._log_partition_cache = {}
-        batch = self._batch_rows(V.shape[0])
-        n_epochs = epochs_for(n_epochs, V.shape[0], batch)
+        batch, n_epochs = self._schedule(V.shape[0], n_epochs)
         states = None
         if self._exact_learning():
             states = self._allowed(binary_states(self._n_units, 0, 1 << self._n_units))

@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._config import chunk_rows
 from ._layered import Layers, centred_steps, move_offsets
-from ._loop import Training, batch_rows, epochs_for, run_epochs
+from ._loop import AdaptiveScheduleMixin, Training, run_epochs
 from ._optim import interruptible, momentum_step
 from ._partition import (
     ais_bracket,
@@ -686,6 +686,7 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
 class DeepBoltzmannMachine(
     _VisibleUnitsMixin,
     TemperingMixin,
+    AdaptiveScheduleMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     BaseEstimator,
@@ -1043,12 +1044,6 @@ class DeepBoltzmannMachine(
         self._train(Z, 1, self._rng, "constant", incremental=True)
         return self
 
-    def _batch_rows(self, n_rows):
-        return batch_rows(self.batch_size, n_rows, adaptive=True)
-
-    def _n_chains(self, n_rows):
-        return self.n_chains or self._batch_rows(n_rows)
-
     def _fit_bytes(self, n_rows, n_features, itemsize, sizes=None):
         """Peak of a fit, an upper bound checked with tracemalloc (tests/test_memory.py):
         the weights 8 times (parameters, velocities, steps, the scaled copies of
@@ -1222,8 +1217,7 @@ class DeepBoltzmannMachine(
         if self.method == "pt":
             n_chains = self.chains_[0].shape[0]
             self._start_tempered(lambda: self._fresh_states(n_chains, rng))
-        batch_size = self._batch_rows(Z.shape[0])
-        n_epochs = epochs_for(n_epochs, Z.shape[0], batch_size)
+        batch_size, n_epochs = self._schedule(Z.shape[0], n_epochs)
         monitor = Z[np.sort(rng.permutation(Z.shape[0])[:_MONITOR_ROWS])]
 
         def end_epoch(interrupted):
@@ -1682,9 +1676,9 @@ def _train_modified_rbm(data, n_hidden, up, down, visible_units, template, rng, 
          else np.zeros(n_visible, dtype))  # fmt: skip
     layers = Layers([visible_units, UNITS["bernoulli"]], [b, np.zeros(n_hidden, dtype)], [W])
     velocities = tuple(np.zeros_like(p) for p in (W, *layers.biases))
-    batch_size = template._batch_rows(data.shape[0])
+    batch_size, n_epochs = template._schedule(data.shape[0], template.max_iter)
     persistent = template.method == "pcd"
-    chains = np.zeros((template.n_chains or batch_size, n_hidden), dtype) if persistent else None
+    chains = np.zeros((template._n_chains(data.shape[0]), n_hidden), dtype) if persistent else None
     offsets = None
     if template.centered:
         rows = as_dense(data[:: max(1, data.shape[0] // _MONITOR_ROWS)])
@@ -1717,6 +1711,5 @@ def _train_modified_rbm(data, n_hidden, up, down, visible_units, template, rng, 
         warm_up_momentum=True,
         multiply_adds=batch_size * W.size,
     )
-    n_epochs = epochs_for(template.max_iter, data.shape[0], batch_size)
     run_epochs(stage, training, data.shape[0], n_epochs, batch_size, rng)
     return W, b, layers.biases[1]

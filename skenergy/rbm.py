@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._layered import Layers
-from ._loop import EarlyStopping, Training, batch_rows, epochs_for, run_epochs
+from ._loop import AdaptiveScheduleMixin, EarlyStopping, Training, run_epochs
 from ._partition import ais_bracket, cached_log_partition, draw_ais_seed, partition_method
 from ._rbm_step import FusedTrainer, PlainTrainer
 from ._sampling import ais_betas, answer_generator, draw_generator, make_generator
@@ -88,6 +88,7 @@ class _VisibleUnitsMixin:
 class RestrictedBM(
     _VisibleUnitsMixin,
     TemperingMixin,
+    AdaptiveScheduleMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     BaseEstimator,
@@ -518,12 +519,6 @@ class RestrictedBM(
                 "with hidden='gaussian' leave it None."
             )
 
-    def _batch_rows(self, n_rows):
-        return batch_rows(self.batch_size, n_rows, adaptive=True)
-
-    def _n_chains(self, n_rows):
-        return self.n_chains or self._batch_rows(n_rows)
-
     def _fit_bytes(self, n_rows, n_features, itemsize):
         """Peak of a fit, an upper bound checked with tracemalloc (tests/test_memory.py): the
         weights about 8 times (parameters, velocities, the fused step's copies,
@@ -626,8 +621,7 @@ class RestrictedBM(
     def _train(self, Z, Z_held_out, n_epochs, rng, schedule, incremental=False):
         self._log_partition_cache = {}
         monitor = _Monitor(self, Z, Z_held_out, rng)
-        batch_size = self._batch_rows(Z.shape[0])
-        n_epochs = epochs_for(n_epochs, Z.shape[0], batch_size)
+        batch_size, n_epochs = self._schedule(Z.shape[0], n_epochs)
         if self.method == "pt":
             n_chains = self.h_samples_.shape[0]
             self._start_tempered(
