@@ -22,9 +22,12 @@ minibatch step, what to do at the end of an epoch, its parameters) and
   or more (at each quarter);
 - early stopping on a score that must improve by ``tol`` within
   ``n_iter_no_change`` epochs, the best parameters kept and restored;
+- or parameter averaging: the model ends as the mean of its parameters at the
+  ends of the call's last epochs (:class:`ParameterAverage`);
 - BLAS on one thread when the model's products are small.
 """
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -126,6 +129,10 @@ class Training:
     multiply_adds : int or None
         Size of the largest matrix product of a step: below
         :data:`~skenergy._blas.SMALL_PRODUCT` the loop runs BLAS on one thread.
+    average : float
+        Fraction of the call's epochs, the last ones, whose end-of-epoch
+        parameters are averaged into the model (:class:`ParameterAverage`; 0: none).
+        Needs :attr:`restore`.
     """
 
     update: Callable
@@ -141,6 +148,43 @@ class Training:
     loss_bound: float = np.inf
     shuffle: bool = True
     multiply_adds: int | None = None
+    average: float = 0.0
+
+
+class ParameterAverage:
+    """The mean of the parameters at the ends of a call's last epochs.
+
+    Polyak-Ruppert averaging, taken at epoch ends: the parameters after each of
+    the last ``ceil(fraction * n_epochs)`` epochs are summed (in float64) and their
+    mean replaces the last ones when the call ends, interrupted or not. The
+    stochastic steps' noise that the learning rate leaves in the last iterate
+    averages out (Swersky et al. 2010 found iterate averaging a large gain for
+    PCD). With a learning rate decaying to zero, a short window (the last tenth
+    of the epochs) is what helps: a long one averages in models still far from
+    the final one (the user guide's measurements).
+    """
+
+    def __init__(self, fraction, n_epochs):
+        self.first_epoch = n_epochs - math.ceil(fraction * n_epochs)
+        self.sums, self.count = None, 0
+
+    def add(self, epoch, parameters):
+        """Add the parameters after ``epoch`` (of this call) if it is in the window."""
+        if epoch < self.first_epoch:
+            return
+        if self.sums is None:
+            self.sums = [np.zeros(p.shape) for p in parameters]
+        for total, p in zip(self.sums, parameters, strict=True):
+            total += p
+        self.count += 1
+
+    def mean(self, like):
+        """The averaged parameters, in the dtypes of ``like`` (the current ones); the
+        sums are divided in place, so this is called once."""
+        return [
+            np.divide(total, self.count, out=total).astype(p.dtype)
+            for total, p in zip(self.sums, like, strict=True)
+        ]
 
 
 @dataclass
@@ -198,6 +242,7 @@ def run_epochs(
     n_updates = n_epochs * n_batches
     planned = estimator.n_iter_ + n_epochs
     outcome = Outcome()
+    averaging = ParameterAverage(training.average, n_epochs) if training.average else None
     started = time.perf_counter()
     with threads_for(training.multiply_adds), interruptible(name) as interrupt:
         for epoch in range(n_epochs):
@@ -235,6 +280,8 @@ def run_epochs(
             )
             estimator.n_iter_ += completed
             outcome.n_epochs += completed
+            if averaging is not None:
+                averaging.add(epoch, training.parameters())
             if estimator.verbose:
                 criteria_shown = dict(criteria)
                 if estimator.verbose >= 2:
@@ -251,6 +298,8 @@ def run_epochs(
                 break
     if stopping is not None and stopping.best_parameters is not None:
         training.restore(stopping.best_parameters)
+    elif averaging is not None and averaging.count > 1:
+        training.restore(averaging.mean(training.parameters()))
     return outcome
 
 

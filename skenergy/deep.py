@@ -742,6 +742,12 @@ class DeepBoltzmannMachine(
     learning_rate_schedule : {"linear", "constant"}, default="linear"
         ``"linear"`` decays the rate to zero over the ``max_iter`` epochs.
 
+    average : float in [0, 1), default=0.0
+        Fraction of the joint training's epochs, the last ones, over which the
+        parameters are averaged (taken at the end of each epoch), as in
+        :class:`~skenergy.RestrictedBM`: the machine is their mean. ``0`` keeps
+        the last epoch's. Pretraining averages as its template says.
+
     batch_size : int or "auto", default="auto"
         Rows per minibatch of joint training. ``"auto"``, as in RestrictedBM: a
         hundredth of the rows, between 10 and 100.
@@ -893,6 +899,7 @@ class DeepBoltzmannMachine(
         "pretrain": [None, StrOptions({"rbm"}), HasMethods(["fit", "transform"]), list],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions({"linear", "constant"})],
+        "average": [Interval(Real, 0, 1, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_iter": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
@@ -922,6 +929,7 @@ class DeepBoltzmannMachine(
         pretrain="rbm",
         learning_rate=0.001,
         learning_rate_schedule="linear",
+        average=0.0,
         batch_size="auto",
         max_iter="auto",
         momentum=0.9,
@@ -947,6 +955,7 @@ class DeepBoltzmannMachine(
         self.pretrain = pretrain
         self.learning_rate = learning_rate
         self.learning_rate_schedule = learning_rate_schedule
+        self.average = average
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.momentum = momentum
@@ -1007,7 +1016,7 @@ class DeepBoltzmannMachine(
                     "the pretrained weights reached so far (fit again to train it)."
                 )
             else:
-                self._train(Z, self.max_iter, rng, self.learning_rate_schedule)
+                self._train(Z, self.max_iter, rng, self.learning_rate_schedule, self.average)
         return self
 
     @guarded_fit
@@ -1047,14 +1056,17 @@ class DeepBoltzmannMachine(
     def _fit_bytes(self, n_rows, n_features, itemsize, sizes=None):
         """Peak of a fit, an upper bound checked with tracemalloc (tests/test_memory.py):
         the weights 8 times (parameters, velocities, steps, the scaled copies of
-        pretraining, the copy kept to restore on failure), the states of a
+        pretraining, the copy kept to restore on failure; 3 more to average them
+        in joint training or pretraining), the states of a
         minibatch, the chains and the monitored rows 8 times, and the data and the
         features passed between pretrained layers 3 times."""
         sizes = check_layer_sizes(self.hidden_layer_sizes) if sizes is None else sizes
         widths = [n_features, *sizes]
         n_weights = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=True))
         rows = self._batch_rows(n_rows) + self._n_chains(n_rows) + _MONITOR_ROWS
-        elements = 8 * n_weights + 8 * rows * sum(widths) + 3 * n_rows * max(widths)
+        averaging = self.average or getattr(self.pretrain, "average", 0)
+        weight_copies = 8 + (3 if averaging else 0)
+        elements = weight_copies * n_weights + 8 * rows * sum(widths) + 3 * n_rows * max(widths)
         return itemsize * elements
 
     def _check_fit_memory(self, X, sizes):
@@ -1212,7 +1224,7 @@ class DeepBoltzmannMachine(
 
     # ------------------------------------------------------------- training
 
-    def _train(self, Z, n_epochs, rng, schedule, incremental=False):
+    def _train(self, Z, n_epochs, rng, schedule, average=0.0, incremental=False):
         self._log_partition_cache = {}
         if self.method == "pt":
             n_chains = self.chains_[0].shape[0]
@@ -1232,6 +1244,7 @@ class DeepBoltzmannMachine(
             restore=self._set_parameters,
             learning_rate=self.learning_rate,
             schedule=schedule,
+            average=average,
             momentum=self.momentum,
             warm_up_momentum=True,
             multiply_adds=batch_size * sum(W.size for W in self.weights_),
@@ -1660,8 +1673,8 @@ def _train_modified_rbm(data, n_hidden, up, down, visible_units, template, rng, 
     the last, both for the middle ones). The step is the RBM's
     (:func:`~skenergy._rbm_step.plain_step` with these scalings), with the
     template's method (CD-k, or PCD-k with ``n_chains`` persistent chains),
-    centring, learning rate, schedule, epochs, minibatches, momentum, weight cost
-    and ``k``. Returns ``(W, b, c)``.
+    centring, learning rate, schedule, parameter averaging, epochs, minibatches,
+    momentum, weight cost and ``k``. Returns ``(W, b, c)``.
     """
     if template.method == "pt":
         raise ValueError(
@@ -1700,11 +1713,17 @@ def _train_modified_rbm(data, n_hidden, up, down, visible_units, template, rng, 
         reconstruction = layers.mean(0, [None, down * hidden])
         return {"reconstruction error": float(((monitor - reconstruction) ** 2).sum(1).mean())}
 
+    def restore(parameters):  # in place: the step's closures hold these arrays
+        for current, kept in zip([W, *layers.biases], parameters, strict=True):
+            current[...] = kept
+
     stage = _Stage(name, verbose)
     training = Training(
         update=update,
         end_epoch=end_epoch,
         parameters=lambda: [W, *layers.biases],
+        restore=restore,
+        average=template.average,
         learning_rate=template.learning_rate,
         schedule=template.learning_rate_schedule,
         momentum=template.momentum,

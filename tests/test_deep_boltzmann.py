@@ -207,6 +207,28 @@ def test_joint_training_raises_the_exact_likelihood(centered):
     assert trained.reconstruction_error_curve_[-1] < trained.reconstruction_error_curve_[0]
 
 
+@pytest.mark.parametrize("stage", ["joint", "pretraining"])
+def test_averaging_ends_with_the_mean_of_the_last_epochs(stage):
+    # At a constant rate, the first three of four epochs follow the three-epoch
+    # fit's path; averaging the last half of four epochs ends at the mean of the
+    # three- and four-epoch fits' parameters, in joint training and in the
+    # pretraining that follows its template's ``average`` (one layer: a second
+    # one would learn from different features).
+    def fitted(epochs, average):
+        schedule = {"learning_rate_schedule": "constant", "max_iter": epochs, "average": average}
+        if stage == "joint":
+            return tiny_dbm(pretrain=None, learning_rate=0.05, **schedule)
+        template = RestrictedBM(learning_rate=0.05, batch_size=20, **schedule)
+        return tiny_dbm((3,), pretrain=template, max_iter=0)
+
+    three, four, averaged = fitted(3, 0.0), fitted(4, 0.0), fitted(4, 0.5)
+    for name in ("weights_", "intercepts_"):
+        for a, b, mean in zip(getattr(three, name), getattr(four, name), getattr(averaged, name),
+                              strict=True):  # fmt: skip
+            assert not np.allclose(a, b)
+            np.testing.assert_allclose(mean, (a + b) / 2, rtol=1e-6, atol=1e-7)
+
+
 # --------------------------------------------------------------------- sampling
 
 

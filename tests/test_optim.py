@@ -76,3 +76,44 @@ def test_adam_steps_match_scikit_learns_adam_optimizer(dtype):
         adam_step(ours, (-gradient).astype(dtype), moments, t, 0.01, 0.8, 0.99, 1e-6, decay)
     tolerance = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(ours, theirs, rtol=tolerance, atol=tolerance)
+
+
+class _Counter:
+    """A model whose one parameter counts the minibatch updates: after epoch ``e`` of
+    ``n_batches`` minibatches it holds ``e * n_batches``."""
+
+    verbose = 0
+    n_iter_ = 0
+
+    def training(self, average):
+        from skenergy._loop import Training
+
+        self.theta = np.zeros(2)
+
+        def update(rows, lr, momentum):
+            self.theta = self.theta + 1.0
+
+        def restore(parameters):
+            (self.theta,) = parameters
+
+        return Training(
+            update=update, end_epoch=lambda interrupted: {}, parameters=lambda: [self.theta],
+            restore=restore, learning_rate=0.1, average=average,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "average, n_epochs, expected",
+    # 4 minibatches an epoch: the parameter after epoch e is 4 e. The window is the
+    # last ceil(average * n_epochs) epochs; a window of one epoch changes nothing.
+    [(0.0, 10, 40.0), (0.1, 10, 40.0), (0.2, 10, (36 + 40) / 2), (0.25, 10, (32 + 36 + 40) / 3),
+     (0.5, 4, (12 + 16) / 2), (0.99, 3, (4 + 8 + 12) / 3)],
+)  # fmt: skip
+def test_parameter_average_is_the_mean_of_the_last_epochs(average, n_epochs, expected):
+    from skenergy._loop import run_epochs
+
+    model = _Counter()
+    training = model.training(average)
+    run_epochs(model, training, 8, n_epochs, 2, np.random.default_rng(0))
+    assert model.n_iter_ == n_epochs
+    np.testing.assert_array_equal(model.theta, [expected, expected])
