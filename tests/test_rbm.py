@@ -847,21 +847,23 @@ def test_parallel_tempering_trains_a_better_model_than_pcd_at_a_brisk_rate():
 
 def test_averaging_the_last_epochs_raises_the_exact_likelihood():
     # At a constant learning rate the parameters keep fluctuating around the
-    # optimum; the mean of the last half of the epochs sits closer to it. Held-out
-    # log-likelihood exact (16 hidden units enumerated), three seeds.
+    # optimum; the mean of the last quarter of the epochs sits closer to it. Held-out
+    # log-likelihood exact (16 hidden units enumerated), six seeds. (At a rate of
+    # 0.05 and 30 epochs the model is still climbing in the window and the gain
+    # is a coin toss by seed: the rate must be brisk enough for noise to dominate.)
     X = (load_digits().data > 7).astype(float)
     test, train = X[1::4], np.delete(X, np.s_[1::4], axis=0)
-    settings = dict(n_components=16, learning_rate=0.05, learning_rate_schedule="constant",
-                    max_iter=30)  # fmt: skip
+    settings = dict(n_components=16, learning_rate=0.1, learning_rate_schedule="constant",
+                    max_iter=40)  # fmt: skip
     gains = []
-    for seed in range(3):
+    for seed in range(6):
         last = RestrictedBM(**settings, random_state=seed).fit(train)
-        averaged = RestrictedBM(**settings, average=0.5, random_state=seed).fit(train)
+        averaged = RestrictedBM(**settings, average=0.25, random_state=seed).fit(train)
         assert averaged.log_partition().method == "exact"
         # Same training path: the averaging only chooses what the fit ends with.
         np.testing.assert_array_equal(averaged.h_samples_, last.h_samples_)
         gains.append(averaged.score(test) - last.score(test))
-    assert min(gains) > 0 and np.mean(gains) > 0.2, gains
+    assert min(gains) > 0 and np.mean(gains) > 0.15, gains
 
 
 def test_average_and_early_stopping_are_refused_together():
