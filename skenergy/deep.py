@@ -59,6 +59,7 @@ from ._validation import (
     check_unit_interval,
     guarded_fit,
 )
+from ._wake_sleep import UpDown
 from .rbm import RestrictedBM, _VisibleUnitsMixin, base_rate_logits
 
 #: Hidden units below the top RBM up to which ``likelihood="auto"`` (and the
@@ -115,6 +116,19 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         Draws of the hidden layers per row for the Monte Carlo estimate of the
         bound (``score_samples(X, return_std=True)`` gives its standard error).
 
+    fine_tune_iter : int, default=0
+        Epochs of generative fine-tuning by the up-down algorithm (contrastive
+        wake-sleep, Hinton, Osindero & Teh 2006) after the greedy stacking: the
+        generative weights of the layers below the top RBM are untied from the
+        recognition weights, and each minibatch takes a wake step of the
+        generative layers, a CD-k step of the top RBM (the template's ``k`` and
+        weight penalties) and a sleep step of the recognition layers. 0: none.
+        Minibatches of the template's ``batch_size``; ``fit`` only.
+
+    fine_tune_learning_rate : float, default=0.01
+        Learning rate of the fine-tuning's plain gradient steps (no momentum),
+        decaying as the template's ``learning_rate_schedule`` says.
+
     warm_start : bool, default=False
         Keep the fitted layers (those whose sizes still match, bottom up) and
         train only the layers above them: with a longer ``hidden_layer_sizes``,
@@ -136,7 +150,24 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     rbms_ : list of RestrictedBM
         The fitted RBMs, bottom first: ``rbms_[l]`` joins hidden layer ``l``
         (the data for ``l = 0``) to layer ``l + 1``. Fewer than
-        ``len(hidden_layer_sizes)`` after an interrupted ``fit``.
+        ``len(hidden_layer_sizes)`` after an interrupted ``fit``. Below the top,
+        their upward conditionals are the recognition model.
+
+    generative_weights_ : list of ndarray or None
+        None while the layers are tied (greedy training): each directed
+        conditional ``p(h_l | h_{l+1})`` below the top RBM is then the downward
+        conditional of ``rbms_[l]``. After fine-tuning (``fine_tune_iter``),
+        ``generative_weights_[l]``, of shape (units of layer ``l + 1``, units of
+        layer ``l``), and ...
+
+    generative_intercepts_ : list of ndarray or None
+        ... ``generative_intercepts_[l]``, of shape (units of layer ``l``,), are
+        its weights and biases, which ``sample``, ``inverse_transform`` and the
+        likelihood use; ``rbms_`` then hold the recognition weights below the
+        top. ``partial_fit`` ties the layers again.
+
+    n_fine_tune_iter_ : int
+        Epochs of up-down fine-tuning run by the last ``fit``.
 
     n_features_in_ : int
         Number of features seen during ``fit``.
@@ -178,6 +209,8 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         "rbm": [None, RestrictedBM],
         "likelihood": [StrOptions({"auto", "exact", "bound"})],
         "n_bound_samples": [Interval(Integral, 1, None, closed="left")],
+        "fine_tune_iter": [Interval(Integral, 0, None, closed="left")],
+        "fine_tune_learning_rate": [Interval(Real, 0, None, closed="neither")],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -190,6 +223,8 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         rbm=None,
         likelihood="auto",
         n_bound_samples=10,
+        fine_tune_iter=0,
+        fine_tune_learning_rate=0.01,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -198,6 +233,8 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         self.rbm = rbm
         self.likelihood = likelihood
         self.n_bound_samples = n_bound_samples
+        self.fine_tune_iter = fine_tune_iter
+        self.fine_tune_learning_rate = fine_tune_learning_rate
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
@@ -206,11 +243,12 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
 
     @guarded_fit
     def fit(self, X, y=None):
-        """Train the RBMs greedily, bottom up.
+        """Train the RBMs greedily, bottom up, then fine-tune (``fine_tune_iter``).
 
         Ctrl-C stops after the current minibatch of the layer in training: the
         network keeps the layers trained so far (the last one cut short), and a
-        ``fit`` with ``warm_start=True`` trains the rest.
+        ``fit`` with ``warm_start=True`` trains the rest. During fine-tuning, it
+        keeps the network as the last minibatch left it.
 
         Parameters
         ----------
@@ -243,7 +281,10 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
                     f"the network keeps the {len(rbms)} of its {len(sizes)} layers trained "
                     "so far, the last one cut short; fit with warm_start=True trains the rest."
                 )
-        self.rbms_ = rbms
+        self._set_layers(rbms, n_untied=len(kept))
+        self.n_fine_tune_iter_ = 0
+        if self.fine_tune_iter and not interrupt.requested:
+            self._fine_tune(X)
         return self
 
     @guarded_fit
@@ -252,7 +293,9 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
 
         Each layer's RBM runs its own ``partial_fit`` on the hidden probabilities
         of the layer below (as they are after that layer's update): for data
-        that arrive in chunks. The first call creates the layers.
+        that arrive in chunks. The first call creates the layers. This is greedy
+        training: the generative weights are the RBMs' again afterwards, and
+        ``fine_tune_iter`` must be 0 (fine-tuning runs in ``fit``).
 
         Parameters
         ----------
@@ -267,6 +310,12 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         self : DeepBeliefNetwork
             The updated network.
         """
+        if self.fine_tune_iter:
+            raise ValueError(
+                f"partial_fit trains the layers greedily, one epoch at a time; up-down "
+                f"fine-tuning (fine_tune_iter={self.fine_tune_iter}) runs in fit. Set "
+                "fine_tune_iter=0 to train in chunks, or call fit."
+            )
         first_call = not hasattr(self, "rbms_")
         sizes = check_layer_sizes(self.hidden_layer_sizes, minimum_layers=1)
         X = self._validate_training_data(X, reset=first_call)
@@ -283,7 +332,98 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         for rbm in self.rbms_:
             rbm.partial_fit(features)
             features = layer_features(rbm, features, X.dtype)
+        self._set_layers(self.rbms_)
         return self
+
+    def _set_layers(self, rbms, n_untied=0):
+        """Set the fitted RBMs. The generative layers below the top are the RBMs' own
+        (tied: ``generative_weights_`` None) unless the network was fine-tuned and
+        keeps its first ``n_untied`` layers (a warm start): those keep their
+        generative weights, and the new layers below the top get copies of their
+        RBMs'."""
+        old_weights, old_intercepts = self._untied_layers()
+        n_untied = min(n_untied, len(rbms) - 1, len(old_weights))
+        self.rbms_ = rbms
+        self.generative_weights_ = self.generative_intercepts_ = None
+        if n_untied:
+            self._untie(old_weights[:n_untied], old_intercepts[:n_untied])
+
+    def _untied_layers(self):
+        """The generative weights and intercepts of a fine-tuned network (empty lists
+        for a tied one)."""
+        if getattr(self, "generative_weights_", None) is None:
+            return [], []
+        return self.generative_weights_, self.generative_intercepts_
+
+    def _untie(self, weights=(), intercepts=()):
+        """Give the layers below the top their own generative weights: ``weights``
+        and ``intercepts`` for the first ones, copies of the RBMs' for the rest."""
+        lower = self.rbms_[len(weights) : -1]
+        self.generative_weights_ = [*weights, *(rbm.components_.copy() for rbm in lower)]
+        self.generative_intercepts_ = [
+            *intercepts, *(rbm.intercept_visible_.copy() for rbm in lower)
+        ]  # fmt: skip
+
+    def _fine_tune(self, X):
+        """Up-down fine-tuning (:mod:`skenergy._wake_sleep`) for ``fine_tune_iter``
+        epochs, in the epoch loop, on the rows of ``X`` in the bottom RBM's units."""
+        V = self._fitted_rows(X)
+        template, top = self._template(), self.rbms_[-1]
+        self._untie(*self._untied_layers())
+        recognition, generative, top_layers = self._network()
+        tuning = UpDown(recognition, generative, top_layers, k=top.k, alpha=top.alpha, l1=top.l1)
+        batch_size = top._batch_rows(V.shape[0])
+        monitor = as_dense(V[:: max(1, V.shape[0] // _MONITOR_ROWS)])
+        rng = self._rng
+
+        def end_epoch(interrupted):
+            for rbm in self.rbms_:  # their parameters moved: no cached log Z holds
+                rbm._log_partition_cache = {}
+            return {"reconstruction error": self._reconstruction_error(monitor)}
+
+        def parameters():
+            pairs = [*recognition, *generative, top_layers]
+            return [array for pair in pairs for array in (*pair.weights, *pair.biases)]
+
+        training = Training(
+            update=lambda rows, lr, momentum: tuning.step(minibatch(V, rows), lr, rng),
+            end_epoch=end_epoch,
+            parameters=parameters,
+            learning_rate=self.fine_tune_learning_rate,
+            schedule=template.learning_rate_schedule,
+            divergence_hint="use a smaller fine_tune_learning_rate.",
+            multiply_adds=batch_size * max(rbm.components_.size for rbm in self.rbms_),
+        )
+        stage = _Stage(f"{type(self).__name__} fine-tuning", self.verbose)
+        run_epochs(stage, training, V.shape[0], self.fine_tune_iter, batch_size, rng)
+        self.n_fine_tune_iter_ = stage.n_iter_
+
+    def _reconstruction_error(self, V):
+        """Mean squared error per row of V's mean-field reconstruction: up the
+        recognition model, through the top RBM and down the generative layers."""
+        recognition, generative, top = self._network()
+        H = V
+        for pair in recognition:
+            H = pair.mean(1, [H, None])
+        H = top.mean(0, [None, top.mean(1, [H, None])])
+        for pair in reversed(generative):
+            H = pair.mean(0, [None, H])
+        return float(((V - H) ** 2).sum(axis=1).mean())
+
+    def _network(self, dtype=None):
+        """``(recognition, generative, top)``: the pairs below the top RBM read
+        upwards (the RBMs) and downwards (the generative weights), and the top
+        RBM, as :class:`Layers` viewing the fitted arrays (or copies in ``dtype``)."""
+        recognition = [rbm._layers(dtype) for rbm in self.rbms_[:-1]]
+        if self.generative_weights_ is None:  # tied: the RBMs' own downward conditionals
+            return recognition, recognition, self.rbms_[-1]._layers(dtype)
+        generative = []
+        for pair, W, b in zip(
+            recognition, self.generative_weights_, self.generative_intercepts_, strict=True
+        ):
+            W, b = (W, b) if dtype is None else (W.astype(dtype), b.astype(dtype))
+            generative.append(Layers(pair.units, [b, pair.biases[1]], [W]))  # reads b and W
+        return recognition, generative, self.rbms_[-1]._layers(dtype)
 
     def _template(self):
         template = RestrictedBM() if self.rbm is None else self.rbm
@@ -309,7 +449,8 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     def _fit_bytes(self, n_rows, n_features, itemsize, sizes=None, kept=(), gaussian=False):
         """Peak of a fit, an upper bound checked with tracemalloc (tests/test_memory.py):
         the largest layer's RBM fit, the features passed between layers (twice:
-        the RBM's output and its cast), the data, and the layers already fitted."""
+        the RBM's output and its cast), the data, the layers already fitted, and
+        the generative copies (with the fine-tuning's velocities)."""
         sizes = check_layer_sizes(self.hidden_layer_sizes) if sizes is None else sizes
         widths = [n_features, *sizes]
         template = self._template()
@@ -321,7 +462,12 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         )
         features = 3 * n_rows * max(widths[1:]) + n_rows * n_features
         fitted = sum(4 * rbm.components_.size for rbm in kept)
-        return rbm_peak + itemsize * (features + fitted)
+        # The generative copies below the top, and the top RBM's fine-tuning velocities.
+        untied = 0
+        if self.fine_tune_iter:
+            pairs = zip(widths[:-1], widths[1:], strict=True)
+            untied = sum((low + 1) * high for low, high in pairs)
+        return rbm_peak + itemsize * (features + fitted + untied)
 
     def _check_fit_memory(self, X, sizes, kept):
         check_fit_memory(
@@ -405,8 +551,9 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
                 f"H must have shape (n_samples, {self._n_features_out}), got {H.shape}."
             )
         check_rows_memory(self, H.shape[0], "H")
-        for rbm in reversed(self.rbms_):
-            H = rbm._layers().mean(0, [None, H])
+        _, generative, top = self._network()
+        for pair in [top, *reversed(generative)]:
+            H = pair.mean(0, [None, H])
         return self.rbms_[0]._to_data_units(H)
 
     # ---------------------------------------------------------------- sampling
@@ -476,9 +623,9 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     def _down_pass(self, H, rng, mean=False):
         """From states of the top RBM's visible layer down to the data layer, each
         layer sampled from ``p(h_{l-1} | h_l)``; the data layer's mean with ``mean``."""
-        for position in range(len(self.rbms_) - 2, -1, -1):
-            layers = self.rbms_[position]._layers()
-            H = layers.sample_layer(0, [None, H], rng, mean=mean and position == 0)
+        generative = self._network()[1]
+        for position in range(len(generative) - 1, -1, -1):
+            H = generative[position].sample_layer(0, [None, H], rng, mean=mean and position == 0)
         return H
 
     def _clamped_chains(self, V, clamp, n_steps, rng, mean):
@@ -554,12 +701,12 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         V = as_dense(self._fitted_rows(X))
         kind, enumerated = self._likelihood_method()
         log_z = self._top_log_partition(kind)
-        layers = [rbm._layers(np.float64) for rbm in self.rbms_]
+        network = self._network(np.float64)
         if enumerated:
-            exact, bound = self._enumerated_likelihood(layers, V)
+            exact, bound = self._enumerated_likelihood(network, V)
             values, std = (exact if kind == "exact" else bound), np.zeros(V.shape[0])
         else:
-            values, std = self._sampled_bound(layers, V)
+            values, std = self._sampled_bound(network, V)
         values = values - log_z.log_z - self.rbms_[0]._log_jacobian()
         if return_std:
             return values, np.sqrt(std**2 + log_z.std**2)
@@ -605,25 +752,28 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         method = partition_method("exact", top._enumerated_layer_size(), "top RBM's smaller layer")
         return cached_log_partition(top, method, top._compute_log_partition)
 
-    def _upper_terms(self, layers, hidden):
+    def _upper_terms(self, network, hidden):
         """The terms of ``log p(v, h) + log Z`` and ``log Q(h | v)`` that leave ``v`` out,
         per row of the hidden states ``hidden = [h_1, ..., h_{L-1}]``: the directed
         conditionals above ``h_1`` and the top RBM's ``-F(h_{L-1})``, and the
         recognition conditionals above ``h_1``."""
-        log_p = -layers[-1].free_energy(hidden[-1])
+        recognition, generative, top = network
+        log_p = -top.free_energy(hidden[-1])
         log_q = np.zeros(hidden[0].shape[0])
-        for pair, below, above in zip(layers[1:-1], hidden[:-1], hidden[1:], strict=True):
-            log_p += pair.log_conditional(0, [below, above])
-            log_q += pair.log_conditional(1, [below, above])
+        for pair in range(1, len(generative)):  # joining h_pair and h_{pair+1}
+            states = [hidden[pair - 1], hidden[pair]]
+            log_p += generative[pair].log_conditional(0, states)
+            log_q += recognition[pair].log_conditional(1, states)
         return log_p, log_q
 
-    def _enumerated_likelihood(self, layers, V):
+    def _enumerated_likelihood(self, network, V):
         """Exact ``log p(v) + log Z`` and the exact bound (plus ``log Z``) per row, summing
         over every joint state of the hidden layers below the top, in blocks of
         states. The terms joining ``v`` and ``h_1`` are tables of (row, state)
         pairs (:meth:`Layers.log_conditional_table`), the others are per state."""
-        if len(layers) == 1:
-            log_p = -layers[0].free_energy(V)
+        recognition, generative, top = network
+        if not generative:
+            log_p = -top.free_energy(V)
             return log_p, log_p
         sizes = [rbm.n_components for rbm in self.rbms_[:-1]]
         n_units, n_rows = sum(sizes), V.shape[0]
@@ -633,20 +783,19 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
             "Score fewer rows at a time, use fewer hidden units below the top RBM, "
             "or likelihood='bound'.",
         )  # fmt: skip
-        first = layers[0]
         V = np.asarray(V, dtype=np.float64)
         log_p, bound = np.full(n_rows, -np.inf), np.zeros(n_rows)
         for start in range(0, 1 << n_units, per_state):
             states = binary_states(n_units, start, min(start + per_state, 1 << n_units))
             hidden = np.split(states, np.cumsum(sizes)[:-1], axis=1)
-            upper_p, upper_q = self._upper_terms(layers, hidden)
-            joint = first.log_conditional_table(0, hidden[0], V).T + upper_p
-            log_q = first.log_conditional_table(1, V, hidden[0]) + upper_q
+            upper_p, upper_q = self._upper_terms(network, hidden)
+            joint = generative[0].log_conditional_table(0, hidden[0], V).T + upper_p
+            log_q = recognition[0].log_conditional_table(1, V, hidden[0]) + upper_q
             log_p = np.logaddexp(log_p, logsumexp(joint, axis=1))
             bound += (np.exp(log_q) * (joint - log_q)).sum(axis=1)
         return log_p, bound
 
-    def _sampled_bound(self, layers, V):
+    def _sampled_bound(self, network, V):
         """Monte Carlo estimate of the bound (plus ``log Z``) and its standard error per
         row: hidden states drawn from ``Q`` layer by layer, each layer's ``-log Q``
         replaced by the entropy of its conditional (the same expectation, less noise).
@@ -661,16 +810,17 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
             _SCORE_BYTES_PER_UNIT * sum(self._widths()), V.shape[0], "the likelihood bound",
             "Score fewer rows at a time.",
         )  # fmt: skip
+        recognition, generative, _ = network
         for lo in range(0, V.shape[0], step):
             block = np.asarray(V[lo : lo + step], dtype=np.float64)
             for draw in range(self.n_bound_samples):
                 hidden, entropy, below = [], 0.0, block
-                for pair, u in zip(layers[:-1], uniforms, strict=False):
+                for pair, u in zip(recognition, uniforms, strict=False):
                     entropy = entropy + pair.conditional_entropy(1, [below, None])
                     below = (u[draw] < pair.mean(1, [below, None])).astype(np.float64)
                     hidden.append(below)
-                log_p = self._upper_terms(layers, hidden)[0]
-                log_p += layers[0].log_conditional(0, [block, hidden[0]])
+                log_p = self._upper_terms(network, hidden)[0]
+                log_p += generative[0].log_conditional(0, [block, hidden[0]])
                 draws[draw, lo : lo + step] = log_p + entropy
         n = self.n_bound_samples
         std = draws.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.full(V.shape[0], np.inf)

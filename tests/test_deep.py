@@ -32,10 +32,11 @@ def tiny_data(n_rows=300, seed=0):
     return (rows ^ flips).astype(float)
 
 
-def tiny_dbn(sizes=(3, 2), seed=0, **rbm_params):
+def tiny_dbn(sizes=(3, 2), seed=0, fine_tune_iter=0, **rbm_params):
     params = {"max_iter": 100, "learning_rate": 0.05, "batch_size": 20, **rbm_params}
     rbm = RestrictedBM(**params)
-    dbn = DeepBeliefNetwork(sizes, rbm=rbm, random_state=seed)
+    dbn = DeepBeliefNetwork(sizes, rbm=rbm, random_state=seed, fine_tune_iter=fine_tune_iter,
+                            fine_tune_learning_rate=0.05)  # fmt: skip
     return dbn.fit(tiny_data())
 
 
@@ -46,15 +47,20 @@ def log_bernoulli(states, logits):
 
 def brute_force(dbn, V):
     """Exact log p(v) and the bound E_Q[log p(v, h) - log Q(h | v)] of a network of
-    three layers (v, h1 and the top RBM's h1-h2), from the RBMs' raw parameters."""
+    three layers (v, h1 and the top RBM's h1-h2), from the RBMs' raw parameters
+    (and the generative ones, once fine-tuning has untied them)."""
     bottom, top = dbn.rbms_
     W1, b0, c1 = bottom.components_, bottom.intercept_visible_, bottom.intercept_hidden_
     W2, b1, c2 = top.components_, top.intercept_visible_, top.intercept_hidden_
+    if dbn.generative_weights_ is not None:  # fine-tuned: p(v | h1) has its own weights
+        W1_down, b0 = dbn.generative_weights_[0], dbn.generative_intercepts_[0]
+    else:
+        W1_down = W1
     H1, H2 = all_states(W1.shape[0]), all_states(W2.shape[0])
     # The top RBM's joint over (h1, h2), normalised by brute force.
     top_log = H1 @ b1[:, None] + (H2 @ c2)[None, :] + H1 @ W2.T @ H2.T
     log_prior_h1 = logsumexp(top_log, axis=1) - logsumexp(top_log)
-    log_p_v_given_h1 = log_bernoulli(V[:, None, :], (H1 @ W1 + b0)[None, :, :])
+    log_p_v_given_h1 = log_bernoulli(V[:, None, :], (H1 @ W1_down + b0)[None, :, :])
     joint = log_p_v_given_h1 + log_prior_h1[None, :]
     log_q = log_bernoulli(H1[None, :, :], (V @ W1.T + c1)[:, None, :])
     exact = logsumexp(joint, axis=1)
@@ -381,3 +387,144 @@ def test_binary_hidden_layers_refuse_a_gaussian_hidden_template():
     fitted = clone(gaussian).set_params(n_components=3, learning_rate=0.001).fit(X)
     with pytest.raises(ValueError, match="the RBM at position 0 of pretrain"):
         DeepBoltzmannMachine((3,), pretrain=[fitted]).fit(X)
+
+
+# ------------------------------------------------------------- fine-tuning
+
+
+def test_the_delta_rule_is_the_gradient_of_the_log_conditional():
+    # Each wake and sleep step climbs the mean log p(s_layer | other layer) of a
+    # pair; checked against central differences, for Bernoulli and Gaussian units.
+    from skenergy._layered import Layers
+    from skenergy._units import UNITS
+    from skenergy._wake_sleep import delta_step
+
+    rng = np.random.default_rng(0)
+    for lower in ("bernoulli", "gaussian"):
+        for layer in (0, 1):
+            W, b, c = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=3)
+            below = rng.random((6, 4)) if lower == "gaussian" else (rng.random((6, 4)) < 0.5) * 1.0
+            above = (rng.random((6, 3)) < 0.5) * 1.0
+
+            def objective(W, b, c, layer=layer, below=below, above=above, lower=lower):
+                pair = Layers([UNITS[lower], UNITS["bernoulli"]], [b, c], [W])
+                return pair.log_conditional(layer, [below, above]).mean()
+
+            pair = Layers([UNITS[lower], UNITS["bernoulli"]], [b.copy(), c.copy()], [W.copy()])
+            delta_step(pair, layer, below, above, lr=1.0)
+            steps = [pair.weights[0] - W, pair.biases[0] - b, pair.biases[1] - c]
+            params, eps = [W, b, c], 1e-6
+            for i, (param, step) in enumerate(zip(params, steps, strict=True)):
+                numeric = np.zeros_like(param)
+                for index in np.ndindex(param.shape):
+                    shifted = [p.copy() for p in params]
+                    shifted[i][index] += eps
+                    up = objective(*shifted)
+                    shifted[i][index] -= 2 * eps
+                    numeric[index] = (up - objective(*shifted)) / (2 * eps)
+                np.testing.assert_allclose(step, numeric, atol=1e-7)
+
+
+def digits_dbn(seed, fine_tune_iter=0, **params):
+    X = (load_digits().data > 7).astype(float)
+    train = np.delete(X, np.s_[1::4], axis=0)
+    dbn = DeepBeliefNetwork(
+        (10, 8), rbm=RestrictedBM(max_iter=30), likelihood="exact", random_state=seed,
+        fine_tune_iter=fine_tune_iter, fine_tune_learning_rate=0.05, **params,
+    )  # fmt: skip
+    return dbn.fit(train), train, X[1::4]
+
+
+def test_up_down_fine_tuning_raises_the_exact_likelihood():
+    # Greedy stacking leaves each layer's generative weights tied to its
+    # recognition weights; wake-sleep unties them and climbs log p(v) (exact here:
+    # 10 units below a top RBM of 10 x 8), on the training rows and held out.
+    # The sleep phase teaches the recognition model to invert the tuned generative
+    # one: its bound (summed exactly) beats the greedy recognition model's.
+    tightened = []
+    for seed in range(3):
+        greedy, train, test = digits_dbn(seed)
+        tuned = digits_dbn(seed, fine_tune_iter=20)[0]
+        assert greedy.generative_weights_ is None and tuned.n_fine_tune_iter_ == 20
+        # the same greedy stack underneath: the tuning alone made the difference
+        assert tuned.rbms_[0].n_iter_ == greedy.rbms_[0].n_iter_
+        assert not np.allclose(tuned.generative_weights_[0], tuned.rbms_[0].components_)
+        assert tuned.score(train) > greedy.score(train) + 0.1
+        assert tuned.score(test) > greedy.score(test) + 0.1
+        bound = tuned.set_params(likelihood="bound").score(train)
+        with_greedy_recognition = copy.deepcopy(tuned)
+        with_greedy_recognition.rbms_[0] = greedy.rbms_[0]
+        tightened.append(bound - with_greedy_recognition.score(train))
+    assert min(tightened) > 0.1 and np.mean(tightened) > 0.25, tightened
+
+
+def test_a_fine_tuned_network_is_scored_and_sampled_by_its_generative_weights():
+    tuned = tiny_dbn(fine_tune_iter=30)
+    V = all_states(5)
+    exact, bound = brute_force(tuned, V)
+    np.testing.assert_allclose(tuned.set_params(likelihood="exact").score_samples(V), exact,
+                               atol=1e-9)  # fmt: skip
+    np.testing.assert_allclose(tuned.set_params(likelihood="bound").score_samples(V), bound,
+                               atol=1e-9)  # fmt: skip
+    assert (bound <= exact + 1e-12).all()
+    # samples follow the exact distribution of the untied generative model
+    counts = counts_of(tuned.sample(20000, n_steps=50, random_state=0))
+    assert pooled_chisquare(counts, 20000 * np.exp(exact)) > 1e-3
+    # inverse_transform runs down the generative weights
+    H = np.random.default_rng(0).random((4, 2))
+    top = tuned.rbms_[1]
+    h1 = 1 / (1 + np.exp(-(H @ top.components_ + top.intercept_visible_)))
+    G, g = tuned.generative_weights_[0], tuned.generative_intercepts_[0]
+    expected = 1 / (1 + np.exp(-(h1 @ G + g)))
+    np.testing.assert_allclose(tuned.inverse_transform(H), expected, rtol=1e-10)
+
+
+def test_fine_tuning_is_fit_only_and_partial_fit_ties_the_layers_again():
+    tuned = tiny_dbn(fine_tune_iter=5)
+    with pytest.raises(ValueError, match="fine_tune_iter=0 to train in chunks"):
+        tuned.partial_fit(tiny_data())
+    assert tuned.generative_weights_ is not None  # the refused call changed nothing
+    tuned.set_params(fine_tune_iter=0).partial_fit(tiny_data())
+    assert tuned.generative_weights_ is None and tuned.generative_intercepts_ is None
+
+
+def test_warm_start_keeps_the_fine_tuned_layers_and_unties_the_new_ones():
+    tuned = tiny_dbn(fine_tune_iter=5)
+    kept = tuned.generative_weights_[0].copy()
+    tuned.set_params(hidden_layer_sizes=(3, 2, 2), warm_start=True, fine_tune_iter=0)
+    tuned.fit(tiny_data())
+    assert len(tuned.generative_weights_) == 2
+    np.testing.assert_array_equal(tuned.generative_weights_[0], kept)
+    np.testing.assert_array_equal(tuned.generative_weights_[1], tuned.rbms_[1].components_)
+
+
+def test_fine_tuning_gaussian_data_keeps_a_finite_density():
+    X = load_digits().data[:300]
+    dbn = DeepBeliefNetwork((8, 4), rbm=RestrictedBM(max_iter=5), fine_tune_iter=3,
+                            random_state=0).fit(X)  # fmt: skip
+    assert dbn.rbms_[0].visible == "gaussian"
+    assert np.isfinite(dbn.score_samples(X[:20])).all()
+    assert np.isfinite(dbn.sample(3, n_steps=5)).all()
+
+
+def test_ctrl_c_in_fine_tuning_keeps_the_network_as_the_last_step_left_it(monkeypatch):
+    import skenergy._wake_sleep
+
+    original = skenergy._wake_sleep.UpDown.step
+    calls = {"n": 0}
+
+    def step(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 7:
+            os.kill(os.getpid(), signal.SIGINT)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(skenergy._wake_sleep.UpDown, "step", step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dbn = tiny_dbn(fine_tune_iter=50)
+    assert any("interrupted" in str(w.message) for w in caught)
+    assert calls["n"] == 7 and dbn.n_fine_tune_iter_ == 0
+    assert dbn.generative_weights_ is not None
+    assert np.isfinite(dbn.score_samples(tiny_data()[:5])).all()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
