@@ -4,7 +4,7 @@ from ._config import config_context, get_config, set_config
 from ._partition import LogPartition
 from ._show_versions import show_versions
 from .boltzmann import BoltzmannClassifier, BoltzmannMachine
-from .deep import DeepBeliefNetwork, DeepBoltzmannMachine
+from .deep import DeepBeliefClassifier, DeepBeliefNetwork, DeepBoltzmannMachine
 from .hopfield import (
     DenseHopfieldMemory,
     HopfieldMemory,
@@ -23,6 +23,7 @@ __all__ = [
     "BackpropMLPRegressor",
     "BoltzmannClassifier",
     "BoltzmannMachine",
+    "DeepBeliefClassifier",
     "DeepBeliefNetwork",
     "DeepBoltzmannMachine",
     "DenseHopfieldMemory",

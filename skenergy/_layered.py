@@ -20,6 +20,7 @@ the samplers update in place.
 import numpy as np
 from sklearn.utils.extmath import safe_sparse_dot
 
+from ._optim import momentum_step
 from ._partition import annealed_importance_sampling, exact_log_partition
 from ._validation import as_dense
 
@@ -441,3 +442,31 @@ def centred_steps(weight_steps, bias_steps, offsets):
         biases[layer] = biases[layer] - offsets[layer + 1] @ dW
         biases[layer + 1] = biases[layer + 1] - dW @ offsets[layer]
     return weights, biases
+
+
+def statistics_step(layers, positive, negative, velocities, lr, momentum, decay=0.0, offsets=None):
+    """One stochastic gradient step of a layered model, in place.
+
+    ``lr`` times the difference of the energy's sufficient statistics
+    (:meth:`Layers.statistics`) between the ``positive`` states (data with their
+    posterior or its mean field) and the ``negative`` ones (the model's chains); the
+    centred step (:func:`centred_steps`) when ``offsets`` are given, moved towards
+    the positive means first. Applied in velocity form (``velocities`` for the
+    weights, then the biases) with the L2 ``decay`` (``lr * alpha``) on the weights.
+    """
+    data_pairs, data_means = layers.statistics(positive)
+    model_pairs, model_means = layers.statistics(negative)
+    weight_steps = [lr * (d - m) for d, m in zip(data_pairs, model_pairs, strict=True)]
+    bias_steps = [lr * (d - m) for d, m in zip(data_means, model_means, strict=True)]
+    if offsets is not None:
+        move_offsets(offsets, data_means)
+        weight_steps, bias_steps = centred_steps(weight_steps, bias_steps, offsets)
+    n_weights = len(layers.weights)
+    parameters = [*layers.weights, *layers.biases]
+    for position, (param, velocity, step) in enumerate(
+        zip(parameters, velocities, weight_steps + bias_steps, strict=True)
+    ):
+        momentum_step(
+            param, velocity, step.astype(param.dtype, copy=False), momentum,
+            decay=decay if position < n_weights else 0.0,
+        )  # fmt: skip

@@ -15,6 +15,7 @@ from skenergy import (
     BackpropMLPRegressor,
     BoltzmannClassifier,
     BoltzmannMachine,
+    DeepBeliefClassifier,
     DeepBeliefNetwork,
     DeepBoltzmannMachine,
     DenseHopfieldMemory,
@@ -61,6 +62,17 @@ def configurations():
             None,
         ),
         (
+            DeepBeliefNetwork(
+                (8, 4),
+                rbm=RestrictedBM(max_iter=2, batch_size=50),
+                fine_tune_iter=2,
+                random_state=0,
+            ),  # fmt: skip
+            X,
+            None,
+        ),
+        (DeepBeliefClassifier((8, 4), rbm=RestrictedBM(max_iter=2), random_state=0), X, y),
+        (
             DeepBoltzmannMachine(
                 (8, 4),
                 pretrain=RestrictedBM(max_iter=1, batch_size=50),
@@ -96,4 +108,7 @@ def sampled(estimator):
     """Samples drawn from the estimator's own generator, when it samples."""
     if not hasattr(estimator, "sample"):
         return None
-    return np.asarray(estimator.sample(5, n_steps=5))
+    drawn = estimator.sample(5, n_steps=5)
+    if isinstance(drawn, tuple):  # a classifier's rows and their classes
+        return np.column_stack(drawn)
+    return np.asarray(drawn)

@@ -25,6 +25,7 @@ from skenergy import (
     BackpropMLPRegressor,
     BoltzmannClassifier,
     BoltzmannMachine,
+    DeepBeliefClassifier,
     DeepBeliefNetwork,
     DeepBoltzmannMachine,
     DenseHopfieldMemory,
@@ -183,6 +184,13 @@ def estimators():
         DeepBeliefNetwork(
             (8, 4), rbm=RestrictedBM(max_iter=5, learning_rate=0.002), random_state=0
         ),
+        DeepBeliefNetwork(
+            (8, 4),
+            rbm=RestrictedBM(max_iter=5, learning_rate=0.002),
+            fine_tune_iter=3,
+            random_state=0,
+        ),  # fmt: skip
+        DeepBeliefClassifier((8, 4), random_state=0),
         DeepBoltzmannMachine(
             (8, 4),
             visible="gaussian",

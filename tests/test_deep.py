@@ -13,7 +13,7 @@ from scipy.special import logsumexp
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 
-from skenergy import DeepBeliefNetwork, RestrictedBM
+from skenergy import DeepBeliefClassifier, DeepBeliefNetwork, RestrictedBM
 
 from .test_boltzmann import pooled_chisquare
 
@@ -479,11 +479,15 @@ def test_a_fine_tuned_network_is_scored_and_sampled_by_its_generative_weights():
     np.testing.assert_allclose(tuned.inverse_transform(H), expected, rtol=1e-10)
 
 
-def test_fine_tuning_is_fit_only_and_partial_fit_ties_the_layers_again():
+def test_partial_fit_fine_tunes_one_epoch_per_chunk_or_ties_the_layers_again():
     tuned = tiny_dbn(fine_tune_iter=5)
-    with pytest.raises(ValueError, match="fine_tune_iter=0 to train in chunks"):
-        tuned.partial_fit(tiny_data())
-    assert tuned.generative_weights_ is not None  # the refused call changed nothing
+    before = tuned.generative_weights_[0].copy()
+    tuned.partial_fit(tiny_data())  # a greedy epoch per layer, then one of up-down
+    assert tuned.n_fine_tune_iter_ == 1
+    assert not np.allclose(tuned.generative_weights_[0], before)  # kept, then moved
+    assert not np.allclose(tuned.generative_weights_[0], tuned.rbms_[0].components_)
+    fresh = clone(tuned).partial_fit(tiny_data())
+    assert fresh.generative_weights_ is not None and fresh.n_fine_tune_iter_ == 1
     tuned.set_params(fine_tune_iter=0).partial_fit(tiny_data())
     assert tuned.generative_weights_ is None and tuned.generative_intercepts_ is None
 
@@ -528,3 +532,89 @@ def test_ctrl_c_in_fine_tuning_keeps_the_network_as_the_last_step_left_it(monkey
     assert dbn.generative_weights_ is not None
     assert np.isfinite(dbn.score_samples(tiny_data()[:5])).all()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# ------------------------------------------------------- the labelled top RBM
+
+
+def tiny_classifier(sizes=3, seed=0, **rbm_params):
+    X = tiny_data()
+    y = np.where(X[:, 0] == 1, "a", "b")  # the prototype, read through the noise
+    y[::7] = "c"  # and a third, rarer class that the data do not predict
+    rbm = RestrictedBM(**{"max_iter": 60, "learning_rate": 0.05, "batch_size": 20, **rbm_params})
+    return DeepBeliefClassifier(sizes, rbm=rbm, random_state=seed).fit(X, y), X, y
+
+
+def labelled_energy_terms(clf, V):
+    """``log sum_h exp(-E(v, h, y))`` for every row of V and class, by brute force
+    over the top layer's states, from the raw parameters."""
+    (W, U), (b, c, d) = clf.top_weights_, clf.top_intercepts_
+    H = all_states(W.shape[0])
+    n_classes = len(d)
+    out = np.empty((len(V), n_classes))
+    for k in range(n_classes):
+        energy = -(V @ b)[:, None] - (H @ c)[None, :] - d[k] - V @ W.T @ H.T - (H @ U[k])[None, :]
+        out[:, k] = logsumexp(-energy, axis=1)
+    return out
+
+
+def test_class_posteriors_are_the_top_rbms_exact_conditionals():
+    clf, X, y = tiny_classifier()
+    V = all_states(5)
+    terms = labelled_energy_terms(clf, V)
+    expected = np.exp(terms - logsumexp(terms, axis=1, keepdims=True))
+    np.testing.assert_allclose(clf.predict_proba(V), expected, rtol=1e-9, atol=1e-12)
+    assert list(clf.classes_) == ["a", "b", "c"]
+    # it learned the prototype: far above the majority class's 0.4 or so
+    assert clf.score(X, y) > 0.7
+
+
+def test_class_posteriors_read_the_up_pass_of_a_stack():
+    clf, X, _ = tiny_classifier(sizes=(4, 3))
+    bottom = clf.rbms_[0]
+    H = 1 / (1 + np.exp(-(X @ bottom.components_.T + bottom.intercept_hidden_)))
+    terms = np.column_stack([
+        clf._top_layers(np.float64).log_marginal([H, None, np.eye(3)[[k] * len(H)]], summed={1})
+        for k in range(3)
+    ])  # fmt: skip
+    expected = terms - logsumexp(terms, axis=1, keepdims=True)
+    np.testing.assert_allclose(clf.predict_log_proba(X), expected, atol=1e-9)
+
+
+def test_samples_of_a_chosen_class_follow_its_exact_conditional():
+    clf, _, _ = tiny_classifier()
+    V = all_states(5)
+    terms = labelled_energy_terms(clf, V)
+    for k, label in enumerate(clf.classes_[:2]):
+        p = np.exp(terms[:, k] - logsumexp(terms[:, k]))
+        samples, labels = clf.sample(y=[label] * 8000, n_steps=30, random_state=k)
+        assert (labels == label).all()
+        counts = counts_of(samples)
+        assert pooled_chisquare(counts, 8000 * p) > 1e-3
+        # and the same test rejects the other class's conditional
+        other = np.exp(terms[:, 1 - k] - logsumexp(terms[:, 1 - k]))
+        assert pooled_chisquare(counts, 8000 * other) < 1e-6
+
+
+def test_free_samples_draw_their_classes_from_the_joint():
+    clf, _, _ = tiny_classifier()
+    terms = labelled_energy_terms(clf, all_states(5))
+    class_marginal = np.exp(logsumexp(terms, axis=0) - logsumexp(terms))
+    _, labels = clf.sample(6000, n_steps=500, random_state=0)  # the prototypes mix slowly
+    counts = np.array([(labels == c).sum() for c in clf.classes_])
+    assert pooled_chisquare(counts, 6000 * class_marginal) > 1e-3
+
+
+def test_a_deep_classifier_learns_the_digits():
+    X, y = load_digits(return_X_y=True)
+    X = X / 16
+    clf = DeepBeliefClassifier((64, 32), random_state=0).fit(X[:1400], y[:1400])
+    assert clf.score(X[1400:], y[1400:]) > 0.75
+    assert len(clf.rbms_) == 1 and clf.n_iter_ == 100  # the template's "auto" schedule
+    with pytest.raises(ValueError, match="Use labels from classes_"):
+        clf.sample(y=[11])
+
+
+def test_one_layer_needs_data_in_the_unit_interval():
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        DeepBeliefClassifier(3).fit(np.array([[0.0, 2.0], [1.0, 0.5]]), [0, 1])

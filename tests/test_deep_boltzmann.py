@@ -418,7 +418,7 @@ def test_ctrl_c_during_pretraining_skips_the_rest_and_keeps_a_usable_machine(mon
         return original(*args, **kwargs)
 
     monkeypatch.setattr(skenergy._rbm_step, "momentum_step", step)
-    monkeypatch.setattr(skenergy.deep, "momentum_step", step)
+    monkeypatch.setattr(skenergy._layered, "momentum_step", step)
     dbm = DeepBoltzmannMachine((4, 3), pretrain=RestrictedBM(max_iter=50, batch_size=20))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -115,6 +115,7 @@ RANDOM_METHODS = {
     ("BoltzmannMachine", "sample"): "draw",
     ("BoltzmannMachine", "complete"): "answer",
     ("DeepBeliefNetwork", "sample"): "draw",
+    ("DeepBeliefClassifier", "sample"): "draw",
     ("DeepBoltzmannMachine", "sample"): "draw",
     ("HopfieldMemory", "recall"): "answer",
     ("DenseHopfieldMemory", "recall"): "answer",
@@ -133,17 +134,21 @@ def random_method_cases():
                     found.add((name, method))
     assert found == set(RANDOM_METHODS), "classify every method that takes random_state"
     cases = []
-    for estimator, X, _ in configurations():
+    for estimator, X, y in configurations():
         for (name, method), kind in RANDOM_METHODS.items():
             if type(estimator).__name__ == name:
-                cases.append(pytest.param(estimator, X, method, kind, id=f"{name}.{method}"))
+                case = (estimator, X, y, method, kind)
+                cases.append(pytest.param(*case, id=f"{name}.{method}"))
     return cases
 
 
 def call(model, X, method, **kwargs):
     """The method's result as an array, on a few rows (NaN holes for completions)."""
     if method == "sample":
-        return model.sample(4, n_steps=3, **kwargs)
+        drawn = model.sample(4, n_steps=3, **kwargs)
+        if isinstance(drawn, tuple):  # a classifier's rows and their classes
+            return np.column_stack(drawn)
+        return drawn
     X = X[:4].copy()
     if method == "complete":
         X[:, ::2] = float("nan")
@@ -169,15 +174,16 @@ def interrupt_after_drawing(monkeypatch):
         monkeypatch.setattr(module, name, interrupting(getattr(module, name)))
 
 
-@pytest.mark.parametrize("estimator, X, method, kind", random_method_cases())
+@pytest.mark.parametrize("estimator, X, y, method, kind", random_method_cases())
 def test_random_state_none_has_one_meaning_per_kind_of_method(
-    monkeypatch, estimator, X, method, kind
+    monkeypatch, estimator, X, y, method, kind
 ):
     model = clone(estimator).set_params(random_state=3)
+    targets = () if y is None else (y,)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X)
-        twin = clone(model).fit(X)
+        model.fit(X, *targets)
+        twin = clone(model).fit(X, *targets)
         first, second = call(model, X, method), call(model, X, method)
         # An explicit seed gives that stream and leaves the model's own untouched.
         seeded = call(model, X, method, random_state=11)
