@@ -190,7 +190,7 @@ def estimators():
             fine_tune_iter=3,
             random_state=0,
         ),  # fmt: skip
-        DeepBeliefClassifier((8, 4), random_state=0),
+        DeepBeliefClassifier((8, 4), rbm=RestrictedBM(max_iter=5), random_state=0),
         DeepBoltzmannMachine(
             (8, 4),
             visible="gaussian",
