@@ -1201,6 +1201,8 @@ class DeepBeliefClassifier(ClassifierMixin, BaseEstimator):
         codes = None
         if y is not None:
             y = column_or_1d(np.asarray(y), warn=False)
+            if y.size == 0:
+                raise ValueError("y is empty: give one class label per row to generate.")
             unknown = np.setdiff1d(y, self.classes_)
             if unknown.size:
                 raise ValueError(

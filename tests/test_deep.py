@@ -613,6 +613,8 @@ def test_a_deep_classifier_learns_the_digits():
     assert len(clf.rbms_) == 1 and clf.n_iter_ == 100  # the template's "auto" schedule
     with pytest.raises(ValueError, match="Use labels from classes_"):
         clf.sample(y=[11])
+    with pytest.raises(ValueError, match="y is empty"):
+        clf.sample(y=[])
 
 
 def test_one_layer_needs_data_in_the_unit_interval():
