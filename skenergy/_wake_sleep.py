@@ -42,16 +42,14 @@ class UpDown:
     def __init__(self, recognition, generative, top, *, k, alpha, l1):
         self.recognition, self.generative, self.top = recognition, generative, top
         self.k, self.alpha, self.l1 = k, alpha, l1
-        # Plain SGD for the top RBM (momentum 0: the step is its own velocity).
-        self.top_velocities = [p.copy() for p in (top.weights[0], *top.biases)]
 
     def step(self, batch, lr, rng):
         """One up-down step on the minibatch ``batch`` (dense, in model units)."""
         wake = [batch]
         for pair in self.recognition:
             wake.append(pair.sample_layer(1, [wake[-1], None], rng))
-        negative = plain_step(
-            self.top, wake[-1], None, self.top_velocities, rng, lr=lr, momentum=0.0,
+        negative = plain_step(  # plain SGD: at momentum 0 no velocity is read or written
+            self.top, wake[-1], None, (None, None, None), rng, lr=lr, momentum=0.0,
             k=self.k, persistent=False, alpha=self.alpha, l1=self.l1,
         )  # fmt: skip
         dream = [self.top.sample_layer(0, [None, negative], rng)]

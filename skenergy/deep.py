@@ -375,7 +375,7 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         recognition, generative, top_layers = self._network()
         tuning = UpDown(recognition, generative, top_layers, k=top.k, alpha=top.alpha, l1=top.l1)
         batch_size = top._batch_rows(V.shape[0])
-        monitor = as_dense(V[:: max(1, V.shape[0] // _MONITOR_ROWS)])
+        monitor = as_dense(_spread_rows(V))
         rng = self._rng
 
         def end_epoch(interrupted):
@@ -403,10 +403,8 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     def _reconstruction_error(self, V):
         """Mean squared error per row of V's mean-field reconstruction: up the
         recognition model, through the top RBM and down the generative layers."""
-        recognition, generative, top = self._network()
-        H = V
-        for pair in recognition:
-            H = pair.mean(1, [H, None])
+        _, generative, top = self._network()
+        H = _up_means(self.rbms_[:-1], V)
         H = top.mean(0, [None, top.mean(1, [H, None])])
         for pair in reversed(generative):
             H = pair.mean(0, [None, H])
@@ -428,6 +426,8 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         return recognition, generative, self.rbms_[-1]._layers(dtype)
 
     def _template(self):
+        """The layers' RBM template: ``rbm`` (or the defaults), binary hidden units
+        required, cloned with ``verbose`` where the owner asks for progress."""
         template = RestrictedBM() if self.rbm is None else self.rbm
         check_binary_hidden(template, type(self).__name__, "the rbm template")
         return verbose_template(template, self.verbose)
@@ -452,7 +452,7 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         """Peak of a fit, an upper bound checked with tracemalloc (tests/test_memory.py):
         the largest layer's RBM fit, the features passed between layers (twice:
         the RBM's output and its cast), the data, the layers already fitted, and
-        the generative copies (with the fine-tuning's velocities)."""
+        the generative copies that fine-tuning makes."""
         sizes = check_layer_sizes(self.hidden_layer_sizes) if sizes is None else sizes
         widths = [n_features, *sizes]
         template = self._template()
@@ -464,10 +464,10 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         )
         features = 3 * n_rows * max(widths[1:]) + n_rows * n_features
         fitted = sum(4 * rbm.components_.size for rbm in kept)
-        # The generative copies below the top, and the top RBM's fine-tuning velocities.
+        # The generative weights and intercepts below the top, once untied.
         untied = 0
         if self.fine_tune_iter:
-            pairs = zip(widths[:-1], widths[1:], strict=True)
+            pairs = zip(widths[:-2], widths[1:-1], strict=True)
             untied = sum((low + 1) * high for low, high in pairs)
         return rbm_peak + itemsize * (features + fitted + untied)
 
@@ -522,10 +522,7 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
             Feature values in [0, 1].
         """
         H = self._fitted_rows(X)
-        layer = _layer_index(layer, len(self.rbms_))
-        for rbm in self.rbms_[: layer + 1]:
-            H = rbm._layers().mean(1, [H, None])
-        return H
+        return _up_means(self.rbms_[: _layer_index(layer, len(self.rbms_)) + 1], H)
 
     def inverse_transform(self, H):
         """Expected data given top-layer states: a deterministic down pass.
@@ -622,10 +619,7 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     def _down_pass(self, H, rng, mean=False):
         """From states of the top RBM's visible layer down to the data layer, each
         layer sampled from ``p(h_{l-1} | h_l)``; the data layer's mean with ``mean``."""
-        generative = self._network()[1]
-        for position in range(len(generative) - 1, -1, -1):
-            H = generative[position].sample_layer(0, [None, H], rng, mean=mean and position == 0)
-        return H
+        return _down_pass(self._network()[1], H, rng, mean)
 
     def _clamped_chains(self, V, clamp, n_steps, rng, mean):
         top = self.rbms_[-1]._layers()
@@ -992,10 +986,7 @@ class DeepBeliefClassifier(ClassifierMixin, BaseEstimator):
         self._rng = rng
         return self
 
-    def _template(self):
-        template = RestrictedBM() if self.rbm is None else self.rbm
-        check_binary_hidden(template, type(self).__name__, "the rbm template")
-        return verbose_template(template, self.verbose)
+    _template = DeepBeliefNetwork._template
 
     def _fit_bytes(self, n_rows, n_features, itemsize, sizes=None, n_classes=None):
         """Peak of a fit, an upper bound checked with tracemalloc (tests/test_memory.py):
@@ -1004,9 +995,9 @@ class DeepBeliefClassifier(ClassifierMixin, BaseEstimator):
         features and the one-hot classes (by default, the fitted ones)."""
         sizes = check_layer_sizes(self.hidden_layer_sizes) if sizes is None else sizes
         n_classes = len(self.classes_) if n_classes is None else n_classes
-        below = DeepBeliefNetwork(sizes[:-1], rbm=self._template()) if len(sizes) > 1 else None
-        stack = below._fit_bytes(n_rows, n_features, itemsize) if below else 0
         template = self._template()
+        below = DeepBeliefNetwork(sizes[:-1], rbm=template) if len(sizes) > 1 else None
+        stack = below._fit_bytes(n_rows, n_features, itemsize) if below else 0
         width = [n_features, *sizes][-2] + n_classes
         top = sizes[-1]
         chains = template._n_chains(n_rows) + template._batch_rows(n_rows)
@@ -1054,7 +1045,7 @@ class DeepBeliefClassifier(ClassifierMixin, BaseEstimator):
         the layer below and the class is exact (one conditional mean)."""
         layers = self._top_layers()
         batch_size, n_epochs = template._schedule(features.shape[0], template.max_iter)
-        monitor = np.arange(0, features.shape[0], max(1, features.shape[0] // _MONITOR_ROWS))
+        monitor = _spread_rows(np.arange(features.shape[0]))
 
         def update(rows, lr, momentum):
             below, classes = minibatch(features, rows), labels[rows]
@@ -1111,9 +1102,7 @@ class DeepBeliefClassifier(ClassifierMixin, BaseEstimator):
         """Up-pass probabilities of the rows of X: the states of the layer below the top."""
         H = self._fitted_rows(X)
         check_rows_memory(self, H.shape[0], "X")
-        for rbm in self.rbms_:
-            H = rbm._layers().mean(1, [H, None])
-        return H
+        return _up_means(self.rbms_, H)
 
     def predict_log_proba(self, X):
         """Log class posteriors ``log p(y | h)`` of the top RBM given the up-pass.
@@ -1224,10 +1213,7 @@ class DeepBeliefClassifier(ClassifierMixin, BaseEstimator):
             for step in range(n_steps):
                 last = mean and not self.rbms_ and step == n_steps - 1
                 layers.sweep(states, rng, clamp, mean_last=last)
-            H = states[0]
-            for position in range(len(self.rbms_) - 1, -1, -1):
-                pair = self.rbms_[position]._layers()
-                H = pair.sample_layer(0, [None, H], rng, mean=mean and position == 0)
+            H = _down_pass([rbm._layers() for rbm in self.rbms_], states[0], rng, mean)
         X = self.rbms_[0]._to_data_units(H) if self.rbms_ else H
         return X, self.classes_[states[2].argmax(axis=1)]
 
@@ -1700,7 +1686,7 @@ class DeepBoltzmannMachine(
             return
         if getattr(self, "offsets_", None) is not None:
             return
-        rows = as_dense(Z[:: max(1, Z.shape[0] // _MONITOR_ROWS)])
+        rows = as_dense(_spread_rows(Z))
         self.offsets_ = [layer.mean(axis=0) for layer in self._mean_field(self._layers(), rows)]
 
     def _pretrain(self, Z, sizes, rng, stop=None):
@@ -2206,6 +2192,27 @@ def _layer_index(layer, n_layers):
     return layer % n_layers
 
 
+def _up_means(rbms, H):
+    """The up-pass: each RBM's hidden means given the layer below, from the rows H."""
+    for rbm in rbms:
+        H = rbm._layers().mean(1, [H, None])
+    return H
+
+
+def _down_pass(pairs, H, rng, mean=False):
+    """From states of the layer above ``pairs`` (bottom first) down to the data layer,
+    each layer sampled from its pair's downward conditional; the data layer's
+    mean with ``mean``."""
+    for position in range(len(pairs) - 1, -1, -1):
+        H = pairs[position].sample_layer(0, [None, H], rng, mean=mean and position == 0)
+    return H
+
+
+def _spread_rows(Z):
+    """About :data:`_MONITOR_ROWS` rows spread evenly through Z (all of a smaller Z)."""
+    return Z[:: max(1, Z.shape[0] // _MONITOR_ROWS)]
+
+
 def _in_bottom_units(rbms, X, owner):
     """Validated rows in the units of a stack's bottom layer: Bernoulli units' (or,
     with no stack, the top RBM's) clipped into [0, 1] with a warning, Gaussian
@@ -2256,7 +2263,7 @@ def _train_modified_rbm(data, n_hidden, up, down, visible_units, template, rng, 
     chains = np.zeros((template._n_chains(data.shape[0]), n_hidden), dtype) if persistent else None
     offsets = None
     if template.centered:
-        rows = as_dense(data[:: max(1, data.shape[0] // _MONITOR_ROWS)])
+        rows = as_dense(_spread_rows(data))
         offsets = (rows.mean(axis=0), layers.mean(1, [up * rows, None]).mean(axis=0))
 
     def update(rows, lr, momentum):
