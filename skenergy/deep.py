@@ -1285,7 +1285,9 @@ class DeepBoltzmannMachine(
         ``"pcd"`` and ``centered`` included (the paper pretrains by CD; parallel
         tempering is refused, the modified RBMs having no energy to temper); a
         list of fitted RBMs, one per layer, gives the starting weights as they
-        are; None starts from small random weights.
+        are, a None in it leaving that layer at small random weights (a machine
+        that starts as one fitted RBM with a layer above it that is still
+        free: ``[rbm, None]``); None starts from small random weights.
 
     learning_rate : float, default=0.001
         Step size of the joint training's gradient ascent (the paper's code's).
@@ -1729,11 +1731,13 @@ class DeepBoltzmannMachine(
                 f"pretrain holds {len(rbms)} fitted RBMs for {len(widths) - 1} hidden layers."
             )
         for layer, rbm in enumerate(rbms):
+            if rbm is None:  # this layer keeps its small random weights and zero biases
+                continue
             rbm = getattr(rbm, "estimator", rbm)  # a FrozenEstimator wraps the fitted RBM
             if not hasattr(rbm, "components_"):
                 raise TypeError(
-                    f"pretrain must hold fitted RestrictedBM instances, one per hidden layer; "
-                    f"got {rbm!r} at position {layer}."
+                    "pretrain must hold fitted RestrictedBM instances (or None), one per "
+                    f"hidden layer; got {rbm!r} at position {layer}."
                 )
             check_binary_hidden(
                 rbm, type(self).__name__, f"the RBM at position {layer} of pretrain"

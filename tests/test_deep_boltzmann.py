@@ -436,3 +436,23 @@ def test_one_hidden_layer_is_an_rbm():
     dbm = DeepBoltzmannMachine(3, pretrain=[rbm], max_iter=0, likelihood="exact").fit(X)
     np.testing.assert_allclose(dbm.score_samples(X), rbm.score_samples(X), atol=1e-9)
     np.testing.assert_allclose(dbm.transform(X), rbm.transform(X), atol=1e-6)
+
+
+def test_a_fitted_rbm_with_a_free_layer_above_starts_as_that_rbm():
+    # pretrain=[rbm, None]: the layer above starts at small random weights and zero
+    # biases, so the machine's marginal of v is the RBM's, up to what those weights
+    # add (brute force over the joint table, not the machine's own likelihood code).
+    X = tiny_data()
+    rbm = RestrictedBM(n_components=3, max_iter=50, learning_rate=0.05, batch_size=20,
+                       random_state=0).fit(X)  # fmt: skip
+    dbm = DeepBoltzmannMachine((3, 4), pretrain=[rbm, None], max_iter=0, random_state=0).fit(X)
+    np.testing.assert_array_equal(dbm.weights_[0], rbm.components_)
+    np.testing.assert_array_equal(dbm.intercepts_[1], rbm.intercept_hidden_)
+    np.testing.assert_array_equal(dbm.intercepts_[2], 0.0)
+    assert 0 < np.abs(dbm.weights_[1]).max() < 0.1
+    V, log_p, _ = brute_force(dbm)
+    # log p(v) spans 4.8 nats; the free weights move it by 0.01, halving the RBM's
+    # hidden biases by 0.7.
+    np.testing.assert_allclose(log_p, rbm.score_samples(V), atol=0.02)
+    with pytest.raises(TypeError, match=r"fitted RestrictedBM instances \(or None\)"):
+        clone(dbm).set_params(pretrain=[RestrictedBM(), None]).fit(X)
