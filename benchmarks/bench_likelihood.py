@@ -25,7 +25,8 @@ setting, the variant named after it.
     python bench_likelihood.py --data ../../shared/data/mnist
     python bench_likelihood.py --data ../../shared/data/mnist --binarisation sampled \
         --epochs 5 20 --long-epochs 60 150
-    python bench_likelihood.py --only "centred PCD-1" --set learning_rate=0.02 --epochs 130
+    python bench_likelihood.py --binarisation sampled --only "centred PCD-1" \
+        --set average=0.1 learning_rate=0.005 --epochs 190 --n-betas 30000
 """
 
 import argparse

@@ -152,6 +152,8 @@ class RestrictedBM(
         Step size of the gradient ascent on the mean log-likelihood of a
         minibatch. With momentum 0.9 the effective step is ten times larger.
         Gaussian visible units usually want a learning rate 5 to 10 times smaller.
+        Long fits for a density (a hundred epochs or more) end better at about
+        half the default (user guide, "Settings by purpose").
 
     learning_rate_schedule : {"linear", "constant"}, default="linear"
         ``"linear"`` decays the learning rate to zero over the ``max_iter`` epochs
