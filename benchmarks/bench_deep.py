@@ -23,6 +23,9 @@ binarisation): RBM 500 units -86.34 (CD-25) and DBN 500-500-2000 -86.22
     python benchmarks/bench_deep.py --data ../shared/data/mnist
     python benchmarks/bench_deep.py --sizes 500 2000 --epochs 20 --binarisation sampled
     python benchmarks/bench_deep.py --models dbm --dbm-epochs 30
+    python benchmarks/bench_deep.py --models dbm --binarisation sampled --dbm-pretrain-epochs 60 \
+        --dbm-pretrain-learning-rate 0.01 --dbm-pretrain-centered --dbm-epochs 50 \
+        --dbm-learning-rate 0.002 --dbm-centered --dbm-average 0.1 --dbm-mean-field-iter 10
 """
 
 import argparse
@@ -96,8 +99,12 @@ def run(args, how):
         dbm = DeepBoltzmannMachine(
             args.dbm_sizes, max_iter=args.dbm_epochs, learning_rate=args.dbm_learning_rate,
             k=args.dbm_k, n_chains=100, n_betas=args.n_betas, n_runs=args.n_runs,
-            centered=args.dbm_centered, method=args.dbm_method,
-            pretrain=RestrictedBM(max_iter=args.dbm_pretrain_epochs, learning_rate=0.05),
+            centered=args.dbm_centered, method=args.dbm_method, average=args.dbm_average,
+            mean_field_max_iter=args.dbm_mean_field_iter,
+            pretrain=RestrictedBM(
+                max_iter=args.dbm_pretrain_epochs, learning_rate=args.dbm_pretrain_learning_rate,
+                centered=args.dbm_pretrain_centered,
+            ),
             random_state=0, verbose=args.verbose,
         ).fit(X)  # fmt: skip
         report_dbm(dbm, X_test, args, time.perf_counter() - start)
@@ -152,6 +159,10 @@ def main():
     parser.add_argument("--dbm-learning-rate", type=float, default=0.001)
     parser.add_argument("--dbm-k", type=int, default=1)
     parser.add_argument("--dbm-centered", action="store_true", help="centred joint training")
+    parser.add_argument("--dbm-average", type=float, default=0.0, help="joint epochs averaged")
+    parser.add_argument("--dbm-mean-field-iter", type=int, default=30)
+    parser.add_argument("--dbm-pretrain-learning-rate", type=float, default=0.05)
+    parser.add_argument("--dbm-pretrain-centered", action="store_true")
     parser.add_argument("--dbm-method", default="pcd", choices=["pcd", "pt"])
     parser.add_argument("--verbose", type=int, default=0)
     parser.add_argument("--binarisation", nargs="+", default=BINARISATIONS, choices=BINARISATIONS)
