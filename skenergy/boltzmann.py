@@ -16,6 +16,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._activations import logistic, softplus
+from ._classifier import LogProbaClassifierMixin
 from ._config import chunk_rows
 from ._dynamics import GibbsChains, energy
 from ._loop import AdaptiveScheduleMixin, Training, run_epochs
@@ -1032,7 +1033,7 @@ class BoltzmannMachine(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Boltz
         return tags
 
 
-class BoltzmannClassifier(ClassifierMixin, _BoltzmannBase):
+class BoltzmannClassifier(LogProbaClassifierMixin, ClassifierMixin, _BoltzmannBase):
     """Classification by clamping: a Boltzmann machine of the features and the class.
 
     The machine's visible units are the binary features and one unit per class,
@@ -1154,35 +1155,6 @@ class BoltzmannClassifier(ClassifierMixin, _BoltzmannBase):
         )
         # Computed in float64; returned in X's floating dtype, as transform does.
         return (scores - logsumexp(scores, axis=1, keepdims=True)).astype(rows.dtype, copy=False)
-
-    def predict_proba(self, X):
-        """Class posteriors ``p(y | x)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Binary features.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        return np.exp(self.predict_log_proba(X))
-
-    def predict(self, X):
-        """The most probable class of each row.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Binary features.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-        """
-        best = np.argmax(self.predict_log_proba(X), axis=1)  # checks fitting first
-        return self.classes_[best]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

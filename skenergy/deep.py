@@ -23,6 +23,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
+from ._classifier import LogProbaClassifierMixin
 from ._config import chunk_rows
 from ._layered import Layers, statistics_step
 from ._loop import AdaptiveScheduleMixin, Training, run_epochs
@@ -826,7 +827,7 @@ class DeepBeliefNetwork(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         return tags
 
 
-class DeepBeliefClassifier(ClassifierMixin, BaseEstimator):
+class DeepBeliefClassifier(LogProbaClassifierMixin, ClassifierMixin, BaseEstimator):
     """Deep belief network with the class joined to its top RBM, as in the 2006 paper.
 
     The hidden layers below the top are a greedy stack of RBMs, as in
@@ -1118,33 +1119,6 @@ class DeepBeliefClassifier(ClassifierMixin, BaseEstimator):
         H = self._below_top(X)
         log_proba = self._log_posteriors(self._top_layers(np.float64), H)
         return log_proba.astype(self._dtype, copy=False)
-
-    def predict_proba(self, X):
-        """Class posteriors ``p(y | h)`` of the top RBM given the up-pass.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        return np.exp(self.predict_log_proba(X))
-
-    def predict(self, X):
-        """The most probable class of each row.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-        """
-        best = np.argmax(self.predict_log_proba(X), axis=1)  # checks fitting first
-        return self.classes_[best]
 
     @property
     def _dtype(self):

@@ -28,6 +28,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import _is_fitted, check_is_fitted, validate_data
 
 from ._activations import ACTIVATIONS, logistic, softplus
+from ._classifier import LogProbaClassifierMixin
 from ._loop import EarlyStopping, Training, batch_rows, report_epoch, run_epochs
 from ._optim import adam_step, add_penalties, momentum_step
 from ._progress import Progress
@@ -1004,7 +1005,7 @@ _SHARED_ATTRIBUTES = """
 """
 
 
-class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
+class BackpropMLPClassifier(LogProbaClassifierMixin, ClassifierMixin, _BaseMLP):
     __doc__ = (
         """Multilayer perceptron classifier trained by backpropagation.
 
@@ -1165,19 +1166,6 @@ class BackpropMLPClassifier(ClassifierMixin, _BaseMLP):
         if len(self.classes_) == 2 and Z.shape[1] == 1:
             Z = np.hstack([-Z, Z])
         return -softplus(-Z)
-
-    def predict_proba(self, X):
-        """Probabilities of the classes (of each label, for multilabel targets).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        return np.exp(self.predict_log_proba(X))
 
     def predict(self, X):
         """Predicted classes (label indicator rows for multilabel targets).
