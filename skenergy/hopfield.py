@@ -21,6 +21,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._classifier import LogProbaClassifierMixin
 from ._config import check_memory, chunk_rows
 from ._dynamics import (
     DenseInteraction,
@@ -1147,11 +1148,16 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         """Softmax of ``beta`` times the similarities of the rows of Q to the memories."""
         return softmax(self._similarities(Q), axis=1)
 
-    def _retrieve(self, Q):
-        """``max_steps - 1`` updates of the queries Q, then the final association."""
+    def _last_logits(self, Q):
+        """``max_steps - 1`` updates of the queries Q, then the last update's logits."""
         for _ in range(self.max_steps - 1):
             Q = self._association(Q) @ self.memories_
-        return Q, self._association(Q)
+        return Q, self._similarities(Q)
+
+    def _retrieve(self, Q):
+        """``max_steps - 1`` updates of the queries Q, then the final association."""
+        Q, logits = self._last_logits(Q)
+        return Q, softmax(logits, axis=1)
 
     def recall(self, X):
         """Retrieve from each row of X, with what happened to each.
@@ -1325,7 +1331,7 @@ class ModernHopfieldMemory(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         return tags
 
 
-class ModernHopfieldClassifier(ClassifierMixin, BaseEstimator):
+class ModernHopfieldClassifier(LogProbaClassifierMixin, ClassifierMixin, BaseEstimator):
     """Classifier by attention: a modern Hopfield memory of the training rows, each
     associated with its one-hot label (Ramsauer et al. 2020).
 
@@ -1409,8 +1415,12 @@ class ModernHopfieldClassifier(ClassifierMixin, BaseEstimator):
         self.memory_.fit(X, one_hot)
         return self
 
-    def predict_proba(self, X):
-        """Class probabilities: the association probabilities summed per class.
+    def predict_log_proba(self, X):
+        """Log class probabilities: the log of the association probabilities
+        summed per class.
+
+        Computed from the last update's logits, so a class far from the query
+        keeps a finite log probability where its probability underflows to 0.
 
         Parameters
         ----------
@@ -1419,27 +1429,21 @@ class ModernHopfieldClassifier(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
+        log_proba : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        proba = self.memory_.predict(X)
-        return proba / proba.sum(axis=1, keepdims=True)  # exact sums of 1 despite rounding
-
-    def predict(self, X):
-        """The most probable class of each row of X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Queries.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        X = X.astype(self.memory_.memories_.dtype, copy=False)
+        stored_class = self.memory_.values_.argmax(axis=1)
+        blocks = []
+        for rows in gen_batches(len(X), self.memory_._block()):
+            logits = self.memory_._last_logits(X[rows])[1]
+            per_class = [
+                logsumexp(logits[:, stored_class == c], axis=1) for c in range(len(self.classes_))
+            ]
+            log_proba = np.stack(per_class, axis=1)
+            blocks.append(log_proba - logsumexp(logits, axis=1, keepdims=True))
+        return np.concatenate(blocks)
 
 
 def _class_labels(y):

@@ -922,6 +922,32 @@ def test_modern_classifier_sharpness_runs_from_nearest_row_to_class_prior():
     assert np.allclose(flat, prior, atol=1e-4)
 
 
+def test_modern_classifier_log_proba_is_the_exact_log_of_class_sums():
+    from skenergy import ModernHopfieldClassifier
+
+    rng = np.random.default_rng(0)
+    X_train = rng.normal(size=(12, 3))
+    y_train = np.repeat(["a", "b", "c"], 4)
+    queries = rng.normal(size=(5, 3))
+    for max_steps in (1, 3):
+        model = ModernHopfieldClassifier(beta=2.0, max_steps=max_steps).fit(X_train, y_train)
+        # The rule written out: max_steps - 1 updates, then the last softmax summed per class.
+        Q = queries
+        for _ in range(max_steps - 1):
+            weights = np.exp(2.0 * Q @ X_train.T)
+            Q = (weights / weights.sum(axis=1, keepdims=True)) @ X_train
+        weights = np.exp(2.0 * Q @ X_train.T)
+        weights /= weights.sum(axis=1, keepdims=True)
+        expected = np.stack([weights[:, y_train == c].sum(axis=1) for c in "abc"], axis=1)
+        np.testing.assert_allclose(model.predict_log_proba(queries), np.log(expected), rtol=1e-10)
+        np.testing.assert_allclose(model.predict_proba(queries), expected, rtol=1e-10)
+    # Far from a class, its probability underflows to 0 but its log stays finite.
+    far = ModernHopfieldClassifier(beta=1e4).fit(X_train, y_train)
+    log_proba = far.predict_log_proba(queries)
+    assert np.isfinite(log_proba).all() and (far.predict_proba(queries) == 0).any()
+    np.testing.assert_allclose(np.exp(log_proba).sum(axis=1), 1)
+
+
 def test_modern_memory_warns_that_it_averages_class_labels():
     X, y = load_digits(return_X_y=True)
     for labels in (y[:50], y[:50] % 2):  # multiclass, binary
