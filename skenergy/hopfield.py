@@ -1433,7 +1433,7 @@ class ModernHopfieldClassifier(LogProbaClassifierMixin, ClassifierMixin, BaseEst
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        X = X.astype(self.memory_.memories_.dtype, copy=False)
+        X = self.memory_._fitted_rows(X)  # the memory's dtype, and its budget per row
         stored_class = self.memory_.values_.argmax(axis=1)
         blocks = []
         for rows in gen_batches(len(X), self.memory_._block()):
